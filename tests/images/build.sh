@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Build the Debian systemd test images (debootstrap + docker import).
+#
+# usage: tests/images/build.sh SUITE...   (bookworm, trixie)
+#
+# Each image is tagged plugspace-systemd:<suite> and labelled with the sha256
+# of this recipe; an image whose label matches is kept, so a warm run costs
+# one `docker image inspect` per suite. The Debian mirror is read from this
+# machine's own apt sources, never written here.
+set -euo pipefail
+
+DOCKER=${DOCKER:-/usr/bin/docker}
+recipe=$(sha256sum "$0" | cut -c1-16)
+packages=systemd,systemd-sysv,dbus,python3,python3-apt,ca-certificates,curl,iproute2,procps,openssl,iputils-ping,netcat-openbsd,less
+
+mirror_url() {
+  local uri
+  uri=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -n1 || true)
+  [ -n "$uri" ] || uri=$(awk '/^deb / && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+  [ -n "$uri" ] || { echo "build.sh: no Debian mirror in this machine's apt sources" >&2; exit 1; }
+  echo "$uri"
+}
+
+build() {
+  local suite=$1 tag="plugspace-systemd:$1" have root
+  have=$("$DOCKER" image inspect -f '{{ index .Config.Labels "org.plugspace.recipe" }}' "$tag" 2>/dev/null || true)
+  if [ "$have" = "$recipe" ]; then
+    echo "image $tag is current (recipe $recipe)"
+    return
+  fi
+  command -v debootstrap >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
+  root=$(mktemp -d /var/tmp/plugspace-rootfs.XXXXXX)
+  trap 'rm -rf "$root"' RETURN
+  echo "building $tag with debootstrap (recipe $recipe)"
+  debootstrap --variant=minbase --include="$packages" "$suite" "$root" "$(mirror_url)" >"$root.log" 2>&1 \
+    || { tail -n 30 "$root.log" >&2; exit 1; }
+  rm -f "$root.log"
+  # A container has no consoles, udev or kernel to manage: mask what would fail.
+  for unit in getty@tty1.service console-getty.service serial-getty@.service systemd-udevd.service \
+              systemd-udev-trigger.service systemd-modules-load.service sys-kernel-config.mount \
+              sys-kernel-debug.mount sys-kernel-tracing.mount systemd-firstboot.service \
+              systemd-resolved.service systemd-timesyncd.service apt-daily.timer apt-daily-upgrade.timer; do
+    ln -sf /dev/null "$root/etc/systemd/system/$unit"
+  done
+  : >"$root/etc/machine-id"
+  printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' >"$root/etc/apt/apt.conf.d/90plugspace"
+  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+  tar -C "$root" -c . | "$DOCKER" import \
+      -c 'CMD ["/lib/systemd/systemd"]' -c 'ENV container=docker' \
+      -c "LABEL org.plugspace.recipe=$recipe" - "$tag" >/dev/null
+  echo "built $tag"
+}
+
+[ $# -gt 0 ] || set -- bookworm trixie
+for suite in "$@"; do build "$suite"; done

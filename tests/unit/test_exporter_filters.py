@@ -1,0 +1,26 @@
+import pytest
+
+from plugins.filter.exporters import FilterModule, collector_flags
+
+
+def test_enabled_and_disabled_collectors():
+    assert collector_flags(["systemd"], ["mdadm"]) == ["--collector.systemd", "--no-collector.mdadm"]
+
+
+def test_collector_with_its_own_flags():
+    flags = collector_flags([{"name": "systemd", "flags": {"unit-include": "nginx.+", "enable-restarts-metrics": True}}])
+    assert flags == [
+        "--collector.systemd",
+        "--collector.systemd.enable-restarts-metrics=true",
+        "--collector.systemd.unit-include=nginx.+",
+    ]
+
+
+def test_enabled_and_disabled_clash_is_refused():
+    with pytest.raises(ValueError, match="both enabled and disabled: systemd"):
+        collector_flags(["systemd"], ["systemd"])
+
+
+def test_nothing_gives_no_flags():
+    assert collector_flags([], []) == []
+    assert "collector_flags" in FilterModule().filters()
