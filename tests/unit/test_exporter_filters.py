@@ -4,11 +4,16 @@ from plugins.filter.exporters import FilterModule, collector_flags
 
 
 def test_enabled_and_disabled_collectors():
-    assert collector_flags(["systemd"], ["mdadm"]) == ["--collector.systemd", "--no-collector.mdadm"]
+    assert collector_flags(["systemd"], ["mdadm"]) == [
+        "--collector.systemd",
+        "--no-collector.mdadm",
+    ]
 
 
 def test_collector_with_its_own_flags():
-    flags = collector_flags([{"name": "systemd", "flags": {"unit-include": "nginx.+", "enable-restarts-metrics": True}}])
+    flags = collector_flags(
+        [{"name": "systemd", "flags": {"unit-include": "nginx.+", "enable-restarts-metrics": True}}]
+    )
     assert flags == [
         "--collector.systemd",
         "--collector.systemd.enable-restarts-metrics=true",

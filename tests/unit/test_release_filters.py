@@ -4,7 +4,9 @@ import pytest
 from plugins.filter.release import FilterModule, bcrypt_hash, goarch, stable_salt
 
 
-@pytest.mark.parametrize(("machine", "expected"), [("x86_64", "amd64"), ("aarch64", "arm64"), ("armv7l", "armv7")])
+@pytest.mark.parametrize(
+    ("machine", "expected"), [("x86_64", "amd64"), ("aarch64", "arm64"), ("armv7l", "armv7")]
+)
 def test_goarch_maps_kernel_names(machine, expected):
     assert goarch(machine) == expected
 

@@ -1,0 +1,73 @@
+# The front door: `make demo` brings the stack up in local containers,
+# `make test` runs everything CI checks. Both set themselves up (venv, Docker
+# engine, test images, release mirror) and are fast when that is done.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+REQ_STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-16)
+COLLECTION_LINK := collections/ansible_collections/plugspace/monitoring
+DEMO_INVENTORY := inventory/demo
+
+export PATH := $(CURDIR)/$(BIN):/usr/sbin:/usr/bin:/sbin:/bin:$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+
+.PHONY: help demo demo-down test lint unit molecule setup venv link engine images mirror bench dashboards
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+demo: setup ## Bring the whole stack up in local systemd containers (site.yml + demo inventory)
+	$(BIN)/ansible-playbook -i $(DEMO_INVENTORY) demo/up.yml
+	$(BIN)/ansible-playbook -i $(DEMO_INVENTORY) site.yml
+	$(BIN)/ansible-playbook -i $(DEMO_INVENTORY) demo/info.yml
+
+demo-down: ## Remove the demo containers and network
+	$(BIN)/ansible-playbook -i $(DEMO_INVENTORY) demo/down.yml
+
+test: setup ## Everything CI checks: lint, unit tests, every Molecule scenario
+	$(BIN)/python tests/run.py
+
+lint: venv link ## Linters only
+	$(BIN)/python tests/run.py --stage lint
+
+unit: venv link mirror ## Python unit tests and promtool rule tests only
+	$(BIN)/python tests/run.py --stage unit
+
+molecule: setup ## Molecule scenarios only (SCENARIO=name for one)
+	$(BIN)/python tests/run.py --stage molecule $(if $(SCENARIO),--scenario $(SCENARIO))
+
+bench: setup ## Time converge, no-op re-run and check mode (not part of make test)
+	$(BIN)/python tests/bench/bench_site.py
+
+dashboards: venv ## Regenerate the Grafana dashboards from dashboards/
+	$(BIN)/python -m dashboards.build --out roles/grafana/files/dashboards
+
+setup: venv link engine images mirror
+
+venv: $(REQ_STAMP)
+
+$(REQ_STAMP): requirements.txt
+	@if ! $(PYTHON) -m venv --help >/dev/null 2>&1 || ! $(PYTHON) -c 'import ensurepip' 2>/dev/null; then \
+	  echo "installing python3-venv"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; fi
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+link: $(COLLECTION_LINK)
+
+# The repository is the collection: make it resolvable as plugspace.monitoring.
+$(COLLECTION_LINK):
+	mkdir -p $(dir $@)
+	ln -sfn ../../.. $@
+
+engine:
+	@tests/docker/ensure-engine.sh
+
+images: engine
+	@tests/images/build.sh bookworm trixie
+
+mirror: venv
+	@$(BIN)/python tests/mirror/build_mirror.py --out .cache/mirror --tools .cache/bin

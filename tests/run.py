@@ -1,0 +1,218 @@
+"""Run everything CI checks and print one pass/fail/skip summary line.
+
+Stages: lint (yamllint, ansible-lint, ruff, mypy), unit (pytest, including the
+promtool rule tests and the dashboards-as-code check), then every Molecule
+scenario in dependency order. The local release mirror (tests/mirror) is
+served on 127.0.0.1 for the duration, exactly as an air-gapped site's mirror.
+
+A scenario that could not run part of itself here records why in
+``$PLUGSPACE_REPORT_DIR/<scenario>.skipped`` (molecule/shared/tasks/report_skip.yml);
+it is then counted as SKIPPED, never as passed.
+
+usage: python tests/run.py [--stage lint|unit|molecule ...] [--scenario NAME ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+LOGS = ROOT / ".cache" / "logs"
+MIRROR = ROOT / ".cache" / "mirror"
+
+# Dependency order: what later scenarios build on goes first.
+SCENARIO_ORDER = (
+    "node_exporter",
+    "nginx_exporter",
+    "redis_exporter",
+    "blackbox_exporter",
+    "mongodb_exporter",
+    "prometheus",
+    "alertmanager",
+    "alertmanager_cluster",
+    "grafana",
+    "stack",
+)
+
+PY_PATHS = ["plugins", "tests", "dashboards", "tools"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One named command of the run."""
+
+    name: str
+    argv: tuple[str, ...]
+    scenario: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one check came to."""
+
+    name: str
+    status: str  # PASSED, FAILED or SKIPPED
+    seconds: float
+    detail: str = ""
+
+
+def lint_checks() -> list[Check]:
+    """The linters, each clean or failed."""
+    py = [p for p in PY_PATHS if (ROOT / p).exists()]
+    return [
+        Check("yamllint", (str(BIN / "yamllint"), "--strict", "-c", ".yamllint", ".")),
+        Check("ansible-lint", (str(BIN / "ansible-lint"), "--offline", "-q")),
+        Check("ruff check", (str(BIN / "ruff"), "check", *py)),
+        Check("ruff format", (str(BIN / "ruff"), "format", "--check", *py)),
+        Check("mypy", (str(BIN / "mypy"), *py)),
+    ]
+
+
+def unit_checks() -> list[Check]:
+    """pytest: filter plugins, tools, promtool rule tests, dashboards."""
+    return [Check("pytest", (str(BIN / "pytest"), "-q", "tests/unit"))]
+
+
+def discover_scenarios(molecule_dir: Path) -> list[str]:
+    """Scenario names under molecule/, in dependency order, unknown ones last."""
+    found = {p.parent.name for p in molecule_dir.glob("*/molecule.yml")}
+    ordered = [name for name in SCENARIO_ORDER if name in found]
+    return ordered + sorted(found.difference(SCENARIO_ORDER))
+
+
+def molecule_checks(names: Sequence[str]) -> list[Check]:
+    """One ``molecule test`` per scenario."""
+    return [
+        Check(f"molecule {name}", (str(BIN / "molecule"), "test", "-s", name), scenario=name)
+        for name in names
+    ]
+
+
+def skip_reason(report_dir: Path, scenario: str) -> str:
+    """The reason a scenario recorded for what it could not run, or ''."""
+    record = report_dir / f"{scenario}.skipped"
+    if not record.is_file():
+        return ""
+    return "; ".join(line.strip() for line in record.read_text().splitlines() if line.strip())
+
+
+def summary_line(outcomes: Sequence[Outcome]) -> str:
+    """The closing line CI reads: 'summary: N passed, N failed, N skipped'."""
+    counts = {
+        status: sum(o.status == status for o in outcomes)
+        for status in ("PASSED", "FAILED", "SKIPPED")
+    }
+    passed, failed, skipped = counts["PASSED"], counts["FAILED"], counts["SKIPPED"]
+    return f"summary: {passed} passed, {failed} failed, {skipped} skipped"
+
+
+def log_path(check: Check) -> Path:
+    return LOGS / (check.name.replace(" ", "-") + ".log")
+
+
+def run_check(check: Check, env: dict[str, str], report_dir: Path) -> Outcome:
+    """Run one check with its output in a log; print the log's tail on failure."""
+    log = log_path(check)
+    started = time.monotonic()
+    print(f"==> {check.name}", flush=True)
+    with log.open("w") as out:
+        code = subprocess.call(check.argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    seconds = time.monotonic() - started
+    if code != 0:
+        tail = log.read_text(errors="replace").splitlines()[-60:]
+        print("\n".join(f"    {line}" for line in tail))
+        return Outcome(check.name, "FAILED", seconds, f"exit {code}, log {log.relative_to(ROOT)}")
+    reason = skip_reason(report_dir, check.scenario) if check.scenario else ""
+    if reason:
+        return Outcome(check.name, "SKIPPED", seconds, reason)
+    return Outcome(check.name, "PASSED", seconds)
+
+
+@contextmanager
+def serve_mirror(directory: Path) -> Iterator[str]:
+    """Serve the release mirror on 127.0.0.1 (a thread of this process) and yield its URL."""
+    handler = functools.partial(QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """A file handler that does not write a line per request to stderr."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+def environment(mirror_url: str, report_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        PATH=f"{BIN}:/usr/bin:/usr/sbin:{env.get('PATH', '')}",
+        PLUGSPACE_MIRROR_URL=mirror_url,
+        PLUGSPACE_REPORT_DIR=str(report_dir),
+        PROMTOOL=str(ROOT / ".cache" / "bin" / "promtool"),
+        AMTOOL=str(ROOT / ".cache" / "bin" / "amtool"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_FORCE_COLOR="0",
+        NO_COLOR="1",
+        PY_COLORS="0",
+    )
+    return env
+
+
+def print_summary(outcomes: Sequence[Outcome]) -> None:
+    print("\n== results ==")
+    for o in outcomes:
+        detail = f"  ({o.detail})" if o.detail else ""
+        print(f"{o.status:8} {o.name:32} {o.seconds:7.1f}s{detail}")
+    print(summary_line(outcomes), flush=True)
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stage", action="append", choices=["lint", "unit", "molecule"])
+    parser.add_argument("--scenario", action="append", help="run only these Molecule scenarios")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str]) -> int:
+    args = parse_args(argv)
+    stages = args.stage or ["lint", "unit", "molecule"]
+    checks: list[Check] = []
+    if "lint" in stages:
+        checks += lint_checks()
+    if "unit" in stages:
+        checks += unit_checks()
+    if "molecule" in stages:
+        checks += molecule_checks(args.scenario or discover_scenarios(ROOT / "molecule"))
+    LOGS.mkdir(parents=True, exist_ok=True)
+    report_dir = LOGS / "reports"
+    report_dir.mkdir(exist_ok=True)
+    for stale in report_dir.glob("*.skipped"):
+        stale.unlink()
+    with serve_mirror(MIRROR) as url:
+        env = environment(url, report_dir)
+        outcomes = [run_check(check, env, report_dir) for check in checks]
+    print_summary(outcomes)
+    return 1 if any(o.status == "FAILED" for o in outcomes) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,71 @@
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests import run
+
+
+def test_scenarios_run_in_dependency_order_unknown_last(tmp_path: Path):
+    for name in ("stack", "zeta", "prometheus", "node_exporter", "alpha"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "molecule.yml").write_text("---\n")
+    (tmp_path / "shared").mkdir()  # no molecule.yml: not a scenario
+    assert run.discover_scenarios(tmp_path) == [
+        "node_exporter",
+        "prometheus",
+        "stack",
+        "alpha",
+        "zeta",
+    ]
+
+
+def test_skip_reason_reads_the_record(tmp_path: Path):
+    assert run.skip_reason(tmp_path, "grafana") == ""
+    (tmp_path / "grafana.skipped").write_text("no package\n\nno API\n")
+    assert run.skip_reason(tmp_path, "grafana") == "no package; no API"
+
+
+def test_summary_line_counts_each_status():
+    outcomes = [
+        run.Outcome("a", "PASSED", 1.0),
+        run.Outcome("b", "FAILED", 1.0),
+        run.Outcome("c", "SKIPPED", 1.0, "why"),
+        run.Outcome("d", "PASSED", 1.0),
+    ]
+    assert run.summary_line(outcomes) == "summary: 2 passed, 1 failed, 1 skipped"
+
+
+@pytest.fixture
+def logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(run, "LOGS", tmp_path)
+    monkeypatch.setattr(run, "ROOT", tmp_path)
+    return tmp_path
+
+
+def test_run_check_passes_fails_and_skips(logs: Path):
+    env = {"PATH": "/usr/bin:/bin"}
+    assert run.run_check(run.Check("ok", ("true",)), env, logs).status == "PASSED"
+    failed = run.run_check(run.Check("bad", ("sh", "-c", "echo boom; exit 3")), env, logs)
+    assert failed.status == "FAILED"
+    assert "exit 3" in failed.detail
+    assert "boom" in (logs / "bad.log").read_text()
+    (logs / "demo.skipped").write_text("service not started: no archive\n")
+    skipped = run.run_check(run.Check("molecule demo", ("true",), scenario="demo"), env, logs)
+    assert (skipped.status, skipped.detail) == ("SKIPPED", "service not started: no archive")
+
+
+def test_a_failed_scenario_is_failed_even_with_a_skip_record(logs: Path):
+    (logs / "demo.skipped").write_text("partly skipped\n")
+    outcome = run.run_check(
+        run.Check("molecule demo", ("false",), scenario="demo"), {"PATH": "/usr/bin:/bin"}, logs
+    )
+    assert outcome.status == "FAILED"
+
+
+def test_mirror_is_served_on_loopback(tmp_path: Path):
+    (tmp_path / "sha256sums.txt").write_text("abc  x.tar.gz\n")
+    with run.serve_mirror(tmp_path) as url:
+        assert url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(f"{url}/sha256sums.txt", timeout=5) as response:
+            assert response.read() == b"abc  x.tar.gz\n"
