@@ -8,11 +8,11 @@ web                        : ok=17   changed=0    unreachable=0    failed=1    s
 """
 
 
-def test_recap_reads_each_host_but_the_controller():
+def test_recap_reads_each_host_but_the_controller() -> None:
     assert bench_site.recap(OUTPUT) == [("monitor", 41, 2, 0, 3), ("web", 17, 0, 1, 1)]
 
 
-def test_table_has_a_row_per_run():
+def test_table_has_a_row_per_run() -> None:
     run = bench_site.Run(
         "single", "no-op re-run", 7.25, ok=30, changed=0, skipped=2, failed=0, hosts=1
     )

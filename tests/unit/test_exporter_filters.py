@@ -3,14 +3,14 @@ import pytest
 from plugins.filter.exporters import FilterModule, collector_flags
 
 
-def test_enabled_and_disabled_collectors():
+def test_enabled_and_disabled_collectors() -> None:
     assert collector_flags(["systemd"], ["mdadm"]) == [
         "--collector.systemd",
         "--no-collector.mdadm",
     ]
 
 
-def test_collector_with_its_own_flags():
+def test_collector_with_its_own_flags() -> None:
     flags = collector_flags(
         [{"name": "systemd", "flags": {"unit-include": "nginx.+", "enable-restarts-metrics": True}}]
     )
@@ -21,11 +21,11 @@ def test_collector_with_its_own_flags():
     ]
 
 
-def test_enabled_and_disabled_clash_is_refused():
+def test_enabled_and_disabled_clash_is_refused() -> None:
     with pytest.raises(ValueError, match="both enabled and disabled: systemd"):
         collector_flags(["systemd"], ["systemd"])
 
 
-def test_nothing_gives_no_flags():
+def test_nothing_gives_no_flags() -> None:
     assert collector_flags([], []) == []
     assert "collector_flags" in FilterModule().filters()

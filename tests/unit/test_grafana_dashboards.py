@@ -24,7 +24,8 @@ BUILTIN_REF = {"type": "grafana", "uid": "-- Grafana --"}
 
 
 def load(name: str) -> dict[str, Any]:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return data
 
 
 def walk(node: Any, key: str = "") -> Iterator[tuple[str, Any]]:

@@ -6,7 +6,7 @@ import pytest
 from tests import run
 
 
-def test_scenarios_run_in_dependency_order_unknown_last(tmp_path: Path):
+def test_scenarios_run_in_dependency_order_unknown_last(tmp_path: Path) -> None:
     for name in ("stack", "zeta", "prometheus", "node_exporter", "alpha"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "molecule.yml").write_text("---\n")
@@ -20,13 +20,13 @@ def test_scenarios_run_in_dependency_order_unknown_last(tmp_path: Path):
     ]
 
 
-def test_skip_reason_reads_the_record(tmp_path: Path):
+def test_skip_reason_reads_the_record(tmp_path: Path) -> None:
     assert run.skip_reason(tmp_path, "grafana") == ""
     (tmp_path / "grafana.skipped").write_text("no package\n\nno API\n")
     assert run.skip_reason(tmp_path, "grafana") == "no package; no API"
 
 
-def test_summary_line_counts_each_status():
+def test_summary_line_counts_each_status() -> None:
     outcomes = [
         run.Outcome("a", "PASSED", 1.0),
         run.Outcome("b", "FAILED", 1.0),
@@ -43,7 +43,7 @@ def logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_run_check_passes_fails_and_skips(logs: Path):
+def test_run_check_passes_fails_and_skips(logs: Path) -> None:
     env = {"PATH": "/usr/bin:/bin"}
     assert run.run_check(run.Check("ok", ("true",)), env, logs).status == "PASSED"
     failed = run.run_check(run.Check("bad", ("sh", "-c", "echo boom; exit 3")), env, logs)
@@ -55,7 +55,7 @@ def test_run_check_passes_fails_and_skips(logs: Path):
     assert (skipped.status, skipped.detail) == ("SKIPPED", "service not started: no archive")
 
 
-def test_a_failed_scenario_is_failed_even_with_a_skip_record(logs: Path):
+def test_a_failed_scenario_is_failed_even_with_a_skip_record(logs: Path) -> None:
     (logs / "demo.skipped").write_text("partly skipped\n")
     outcome = run.run_check(
         run.Check("molecule demo", ("false",), scenario="demo"), {"PATH": "/usr/bin:/bin"}, logs
@@ -63,7 +63,7 @@ def test_a_failed_scenario_is_failed_even_with_a_skip_record(logs: Path):
     assert outcome.status == "FAILED"
 
 
-def test_mirror_is_served_on_loopback(tmp_path: Path):
+def test_mirror_is_served_on_loopback(tmp_path: Path) -> None:
     (tmp_path / "sha256sums.txt").write_text("abc  x.tar.gz\n")
     with run.serve_mirror(tmp_path) as url:
         assert url.startswith("http://127.0.0.1:")

@@ -5,7 +5,7 @@ from prometheus_client import generate_latest
 from tests.standin import plugspace_app as app
 
 
-def test_guide_metrics_exist_with_their_types():
+def test_guide_metrics_exist_with_their_types() -> None:
     metrics = app.build_metrics()
     app.tick(metrics, random.Random(1), error_ratio=0.0)
     api = generate_latest(metrics.api).decode()
@@ -20,7 +20,7 @@ def test_guide_metrics_exist_with_their_types():
     assert "voice_session_errors_total" in voice
 
 
-def test_error_ratio_drives_5xx_share():
+def test_error_ratio_drives_5xx_share() -> None:
     rng = random.Random(7)
     statuses = [app.status_for(rng, 0.25) for _ in range(4000)]
     share = sum(s.startswith("5") for s in statuses) / len(statuses)
