@@ -42,6 +42,7 @@ molecule: setup ## Molecule scenarios only (SCENARIO=name for one)
 	$(BIN)/python tests/run.py --stage molecule $(if $(SCENARIO),--scenario $(SCENARIO))
 
 bench: setup ## Time converge, no-op re-run and check mode (not part of make test)
+	$(BIN)/python tests/bench/bench_targets.py
 	$(BIN)/python tests/bench/bench_site.py
 
 dashboards: venv ## Regenerate the Grafana dashboards from dashboards/
