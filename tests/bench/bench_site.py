@@ -113,6 +113,11 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--case", action="append", choices=["single", "stack"])
     args = parser.parse_args(argv)
     os.environ.setdefault("ANSIBLE_CONFIG", str(ROOT / "ansible.cfg"))
+    # The stack scenario's prepare reads these (it is shared with Molecule).
+    scratch = ROOT / ".cache" / "bench"
+    scratch.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("MOLECULE_PROJECT_DIRECTORY", str(ROOT))
+    os.environ.setdefault("MOLECULE_EPHEMERAL_DIRECTORY", str(scratch))
     runs: list[Run] = []
     for case in args.case or ["single", "stack"]:
         runs += bench(case)
