@@ -481,17 +481,13 @@ def prometheus_alertmanagers(plan: Plan, options: Mapping[str, Any]) -> list[dic
     return result
 
 
-def prometheus_managed_files(plan: Plan) -> dict[str, list[str]]:
-    """The file_sd and password file names a plan needs (anything else there is stale)."""
-    file_sd: list[str] = []
-    passwords: list[str] = []
-    for job in plan["jobs"]:
-        for config in job["configs"]:
-            file_sd.append(config["file"])
-            if config["password_file"]:
-                passwords.append(config["password_file"])
-    passwords.extend(e["password_file"] for e in plan["alertmanagers"] if e["password_file"])
-    return {"file_sd": file_sd, "secrets": sorted(set(passwords))}
+def prometheus_sd_files(plan: Plan) -> dict[str, str]:
+    """Every file_sd file a plan needs, by file name, with its content (anything else is stale)."""
+    return {
+        config["file"]: prometheus_sd_json(config["targets"])
+        for job in plan["jobs"]
+        for config in job["configs"]
+    }
 
 
 def prometheus_sd_json(targets: Sequence[Mapping[str, Any]]) -> str:
@@ -545,7 +541,7 @@ class FilterModule:
             "prometheus_scrape_secrets": prometheus_scrape_secrets,
             "prometheus_scrape_configs": prometheus_scrape_configs,
             "prometheus_alertmanagers": prometheus_alertmanagers,
-            "prometheus_managed_files": prometheus_managed_files,
+            "prometheus_sd_files": prometheus_sd_files,
             "prometheus_sd_json": prometheus_sd_json,
             "prometheus_drop_alerts": prometheus_drop_alerts,
         }

@@ -1,10 +1,11 @@
-"""Filters for installing release binaries: Go architecture names and bcrypt hashes."""
+"""Filters for installing release binaries: Go architecture names, cache checks, bcrypt hashes."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import bcrypt
@@ -52,8 +53,42 @@ def bcrypt_hash(password: str, seed: str, cost: int = 10) -> str:
     return bcrypt.hashpw(str(password).encode(), stable_salt(seed, cost)).decode()
 
 
+def unpacked_missing(
+    arches: Iterable[str], cache: str, archive_dir: str, binaries: Iterable[str]
+) -> list[str]:
+    """The architectures whose binaries are not all unpacked in the controller's cache.
+
+    ``archive_dir`` is the archive's top folder with ``{arch}`` for the architecture;
+    an architecture's files live in ``<cache>/<arch>/<archive_dir>/``. Only a
+    verified archive is ever unpacked there, so what is present needs no new
+    download or checksum.
+    """
+    wanted = list(binaries)
+    return [
+        arch
+        for arch in arches
+        if not all(
+            (Path(cache) / arch / archive_dir.replace("{arch}", arch) / name).is_file()
+            for name in wanted
+        )
+    ]
+
+
+def release_files(binaries: Iterable[str], src_dir: str, dest_dir: str) -> list[dict[str, Any]]:
+    """plugspace.monitoring.file_set entries installing each binary from src_dir to dest_dir."""
+    return [
+        {"src": f"{src_dir}/{name}", "dest": f"{dest_dir}/{name}", "mode": "0755", "restart": True}
+        for name in binaries
+    ]
+
+
 class FilterModule:
     """Ansible filters of plugspace.monitoring for release installs."""
 
     def filters(self) -> dict[str, Callable[..., Any]]:
-        return {"goarch": goarch, "bcrypt_hash": bcrypt_hash}
+        return {
+            "goarch": goarch,
+            "bcrypt_hash": bcrypt_hash,
+            "unpacked_missing": unpacked_missing,
+            "release_files": release_files,
+        }

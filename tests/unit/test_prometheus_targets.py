@@ -14,9 +14,9 @@ from plugins.filter.prometheus_targets import (
     prometheus_alertmanagers,
     prometheus_drop_alerts,
     prometheus_file_sd,
-    prometheus_managed_files,
     prometheus_scrape_configs,
     prometheus_scrape_secrets,
+    prometheus_sd_files,
     prometheus_sd_json,
 )
 
@@ -248,7 +248,7 @@ def test_blackbox_probes_every_url_through_every_exporter_with_the_standard_rela
 def test_blackbox_without_urls_or_jobs_without_hosts_are_left_out() -> None:
     plan = prometheus_file_sd({"blackbox_exporter": ["probe1"], "node_exporter": []}, {}, JOBS)
     assert plan["jobs"] == []
-    assert prometheus_managed_files(plan) == {"file_sd": [], "secrets": []}
+    assert prometheus_sd_files(plan) == {}
 
 
 def test_disabled_jobs_are_skipped_and_list_specs_work() -> None:
@@ -283,17 +283,18 @@ def test_alertmanagers_every_host_at_its_port_split_by_scheme_and_credentials() 
     ]
 
 
-def test_managed_files_name_every_target_and_password_file() -> None:
+def test_sd_files_and_secrets_name_every_target_and_password_file() -> None:
     groups = {"node_exporter": ["a", "b"], "alertmanager": ["am"]}
     hostvars = {
         "b": {"node_exporter_web_basic_auth_users": {"prometheus": "pw"}},
         "am": {"alertmanager_web_basic_auth_users": {"prometheus": "pw"}},
     }
     plan = prometheus_file_sd(groups, hostvars, JOBS, ALERTING)
-    assert prometheus_managed_files(plan) == {
-        "file_sd": ["node-exporter.json", "node-exporter-auth.json"],
-        "secrets": ["alerting-auth.password", "node-exporter-auth.password"],
-    }
+    files = prometheus_sd_files(plan)
+    assert list(files) == ["node-exporter.json", "node-exporter-auth.json"]
+    assert '"instance": "b"' in files["node-exporter-auth.json"]
+    secrets = prometheus_scrape_secrets(groups, hostvars, JOBS, ALERTING)
+    assert sorted(secrets) == ["alerting-auth.password", "node-exporter-auth.password"]
 
 
 @pytest.mark.parametrize(

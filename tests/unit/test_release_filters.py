@@ -1,7 +1,16 @@
+from pathlib import Path
+
 import bcrypt
 import pytest
 
-from plugins.filter.release import FilterModule, bcrypt_hash, goarch, stable_salt
+from plugins.filter.release import (
+    FilterModule,
+    bcrypt_hash,
+    goarch,
+    release_files,
+    stable_salt,
+    unpacked_missing,
+)
 
 
 @pytest.mark.parametrize(
@@ -34,4 +43,29 @@ def test_bcrypt_hash_refuses_empty_password() -> None:
 
 
 def test_filters_are_registered() -> None:
-    assert set(FilterModule().filters()) == {"goarch", "bcrypt_hash"}
+    assert set(FilterModule().filters()) == {
+        "goarch",
+        "bcrypt_hash",
+        "unpacked_missing",
+        "release_files",
+    }
+
+
+def test_unpacked_missing_names_arches_lacking_any_binary(tmp_path: Path) -> None:
+    top = tmp_path / "amd64" / "prom-amd64"
+    top.mkdir(parents=True)
+    (top / "prometheus").write_bytes(b"x")
+    (top / "promtool").write_bytes(b"x")
+    (tmp_path / "arm64" / "prom-arm64").mkdir(parents=True)
+    (tmp_path / "arm64" / "prom-arm64" / "prometheus").write_bytes(b"x")
+    missing = unpacked_missing(
+        ["amd64", "arm64", "386"], str(tmp_path), "prom-{arch}", ["prometheus", "promtool"]
+    )
+    assert missing == ["arm64", "386"]
+
+
+def test_release_files_install_each_binary_executable_and_restarting() -> None:
+    assert release_files(["a", "b"], "/cache/x", "/usr/local/bin") == [
+        {"src": "/cache/x/a", "dest": "/usr/local/bin/a", "mode": "0755", "restart": True},
+        {"src": "/cache/x/b", "dest": "/usr/local/bin/b", "mode": "0755", "restart": True},
+    ]
