@@ -228,6 +228,30 @@ def _file_stem(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
+LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+
+
+def host_labels(host: str, view: Mapping[str, Any]) -> dict[str, str]:
+    """The host's own ``monitoring_labels``, added to every target it exposes."""
+    raw = _get(view, "monitoring_labels")
+    if not raw:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise _fail(f"host {host}: monitoring_labels must be a mapping of label name to value")
+    labels: dict[str, str] = {}
+    for name, value in raw.items():
+        reserved = str(name).startswith("__") or name in ("instance", "job")
+        if not LABEL_NAME.match(str(name)) or reserved:
+            raise _fail(
+                f"host {host}: monitoring_labels key {name!r} is not a label name Prometheus "
+                "accepts here ([a-zA-Z_][a-zA-Z0-9_]*, not instance, job or __*)"
+            )
+        if value is None or isinstance(value, (Mapping, list)):
+            raise _fail(f"host {host}: monitoring_labels.{name} must be a string")
+        labels[str(name)] = str(value)
+    return labels
+
+
 def _host_target(host: str, view: Mapping[str, Any], spec: JobSpec) -> tuple[str, dict[str, str]]:
     """A host's ``address:port`` and its per-target labels."""
     port_value = _get(view, spec.port_var)
@@ -276,8 +300,9 @@ def _configs(
                     {"targets": urls, "labels": {**labels, "__param_module": module}}
                 )
         else:
+            own = host_labels(host, view)
             config.targets.append(
-                {"targets": [address], "labels": {**spec.labels, **labels, "instance": host}}
+                {"targets": [address], "labels": {**spec.labels, **own, **labels, "instance": host}}
             )
     # Hosts without credentials first (the config named after the job), then each set of them.
     configs = sorted(by_auth.values(), key=lambda config: config.auth is not None)

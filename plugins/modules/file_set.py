@@ -412,8 +412,9 @@ def validate(module: AnsibleModule, staged: Staged) -> str | None:
     rc, out, err = module.run_command(command % staged.temp)
     if rc == 0:
         return None
-    said = (err or out).strip().replace(staged.temp, staged.dest)
-    return f"{staged.dest}: `{command % staged.dest}` refused it (rc {rc}): {said}"
+    said = " ".join(part.strip() for part in (out, err) if part.strip())
+    said = said.replace(staged.temp, staged.dest)
+    return f"{staged.dest} did not validate: `{command % staged.dest}` (rc {rc}) said: {said}"
 
 
 def refusals(module: AnsibleModule, staged: list[Staged]) -> list[str]:

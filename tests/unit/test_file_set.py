@@ -128,7 +128,7 @@ def test_a_refused_file_leaves_every_file_of_the_set_as_it_was(tmp_path: Path) -
         spec(bad, content="bad-new", validate="/bin/grep -q nope %s"),
     ]
     with pytest.raises(
-        FailedError, match=r"bad: `/bin/grep -q nope .*bad` refused it .*No file was replaced"
+        FailedError, match=r"bad did not validate: `/bin/grep -q nope .*bad` .*No file was replaced"
     ):
         run(files)
     assert good.read_text() == "good-old"
@@ -161,7 +161,7 @@ def test_validate_after_set_sees_the_rest_in_place_and_keeps_the_live_file(tmp_p
 
 def test_check_mode_still_runs_validators_and_skips_missing_ones(tmp_path: Path) -> None:
     dest = tmp_path / "conf"
-    with pytest.raises(FailedError, match="refused"):
+    with pytest.raises(FailedError, match="did not validate"):
         run([spec(dest, content="x", validate="/bin/false %s")], check_mode=True)
     outcome, _ = run([spec(dest, content="x", validate="/no/such/tool %s")], check_mode=True)
     assert outcome.changed == [str(dest)]

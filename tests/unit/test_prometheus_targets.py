@@ -76,6 +76,18 @@ def test_each_host_at_its_own_address_and_port_named_by_inventory_name() -> None
     ]
 
 
+def test_a_hosts_own_labels_go_on_every_target_it_exposes() -> None:
+    groups = {"node_exporter": ["db1", "web1"], "plugspace_api": ["db1"]}
+    hostvars = {"db1": {"monitoring_labels": {"datacenter": "fra1", "rack": 7}}, "web1": {}}
+    plan = prometheus_file_sd(groups, hostvars, JOBS)
+    node = only_config(plan, "node-exporter")["targets"]
+    assert node[0]["labels"] == {"datacenter": "fra1", "rack": "7", "instance": "db1"}
+    assert node[1]["labels"] == {"instance": "web1"}
+    api = only_config(plan, "plugspace-api")["targets"]
+    assert api[0]["labels"]["datacenter"] == "fra1"
+    assert api[0]["labels"]["instance"] == "db1"
+
+
 def test_ipv6_addresses_are_bracketed() -> None:
     assert host_address("h", {"ansible_host": "fd00::1"}) == "[fd00::1]"
     assert host_address("h", {"ansible_host": "[fd00::1]"}) == "[fd00::1]"
@@ -312,6 +324,21 @@ def test_sd_files_and_secrets_name_every_target_and_password_file() -> None:
             {"x": {"group": "g", "port": 1}},
             {"h": {"g_web_basic_auth_users": {"prometheus": ""}}},
             "host h: g_web_basic_auth_users has an empty password",
+        ),
+        (
+            {"x": {"group": "g", "port": 1}},
+            {"h": {"monitoring_labels": {"instance": "x"}}},
+            "host h: monitoring_labels key 'instance' is not a label name",
+        ),
+        (
+            {"x": {"group": "g", "port": 1}},
+            {"h": {"monitoring_labels": {"bad-name": "x"}}},
+            "host h: monitoring_labels key 'bad-name'",
+        ),
+        (
+            {"x": {"group": "g", "port": 1}},
+            {"h": {"monitoring_labels": ["dc"]}},
+            "host h: monitoring_labels must be a mapping",
         ),
     ],
 )
