@@ -168,10 +168,10 @@ restart:
   returned: always
   type: bool
 service_state:
-  description: Whether the O(service) unit is active and enabled, as systemctl reports it.
+  description: Whether the O(service) unit is known to systemd (loaded), active and enabled.
   returned: when O(service) is set
   type: dict
-  sample: {active: true, enabled: true}
+  sample: {loaded: true, active: true, enabled: true}
 upload:
   description: Indexes into O(files) of controller files the host lacks (for the action plugin).
   returned: when a file given by O(files[].src) differs
@@ -439,10 +439,16 @@ def purge(module: AnsibleModule, directories: list[str], keep: set[str], outcome
 
 
 def service_state(module: AnsibleModule, unit: str) -> dict[str, bool]:
-    """Whether a systemd unit is active and enabled."""
-    active = module.run_command(["systemctl", "is-active", "--quiet", unit])[0] == 0
-    enabled = module.run_command(["systemctl", "is-enabled", "--quiet", unit])[0] == 0
-    return {"active": active, "enabled": enabled}
+    """Whether a systemd unit is known to systemd, active and enabled (one systemctl call)."""
+    rc, out, _err = module.run_command(
+        ["systemctl", "show", "--property=LoadState,ActiveState,UnitFileState", unit]
+    )
+    props = dict(line.split("=", 1) for line in out.splitlines() if "=" in line) if rc == 0 else {}
+    return {
+        "loaded": props.get("LoadState") == "loaded",
+        "active": props.get("ActiveState") == "active",
+        "enabled": props.get("UnitFileState") == "enabled",
+    }
 
 
 def converge(module: AnsibleModule) -> Outcome:

@@ -281,11 +281,28 @@ def test_account_drift_is_corrected_and_a_match_needs_nothing(
     assert file_set.account_commands(ACCOUNT) == []
 
 
-def test_service_state_reads_systemctl(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("rc", "out", "expected"),
+    [
+        (
+            0,
+            "LoadState=loaded\nActiveState=active\nUnitFileState=enabled\n",
+            {"loaded": True, "active": True, "enabled": True},
+        ),
+        (
+            0,
+            "LoadState=not-found\nActiveState=inactive\nUnitFileState=\n",
+            {"loaded": False, "active": False, "enabled": False},
+        ),
+        (1, "", {"loaded": False, "active": False, "enabled": False}),
+    ],
+)
+def test_service_state_reads_systemctl_show(
+    monkeypatch: pytest.MonkeyPatch, rc: int, out: str, expected: dict[str, bool]
+) -> None:
     module = FakeModule({})
-    answers = {"is-active": 0, "is-enabled": 1}
-    monkeypatch.setattr(module, "run_command", lambda argv: (answers[argv[1]], "", ""))
-    assert file_set.service_state(module, "x") == {"active": True, "enabled": False}
+    monkeypatch.setattr(module, "run_command", lambda argv: (rc, out, ""))
+    assert file_set.service_state(module, "x") == expected
 
 
 def test_action_maps_src_to_checksum_and_secrets_to_no_log_values() -> None:
