@@ -1,3 +1,8 @@
+import os
+from pathlib import Path
+
+import pytest
+
 from tests.bench import bench_site
 
 OUTPUT = """
@@ -18,3 +23,14 @@ def test_table_has_a_row_per_run() -> None:
     )
     text = bench_site.table([run])
     assert "| single | no-op re-run | 7.2 s | 30 ok + 2 skipped | 0 | 1 |" in text
+
+
+def test_each_case_starts_with_an_empty_fact_cache_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ANSIBLE_CACHE_PLUGIN_CONNECTION", raising=False)
+    (tmp_path / "facts").mkdir()
+    (tmp_path / "facts" / "bench-one").write_text("{}")
+    bench_site.fresh_fact_cache(tmp_path)
+    assert os.environ["ANSIBLE_CACHE_PLUGIN_CONNECTION"] == str(tmp_path / "facts")
+    assert list((tmp_path / "facts").iterdir()) == []
