@@ -30,9 +30,8 @@ options:
     type: dict
     suboptions:
       user:
-        description: The user name.
+        description: The user name; without it only the group is ensured.
         type: str
-        required: true
       group:
         description: Its primary group, created as a system group when missing.
         type: str
@@ -262,6 +261,8 @@ def account_commands(account: dict[str, Any]) -> list[list[str]]:
     except KeyError:
         commands.append(["groupadd", "--system", group])
         gid = None
+    if user is None:
+        return commands
     try:
         entry = pwd.getpwnam(user)
     except KeyError:
@@ -492,7 +493,7 @@ def main() -> None:
             "account": {
                 "type": "dict",
                 "options": {
-                    "user": {"type": "str", "required": True},
+                    "user": {"type": "str"},
                     "group": {"type": "str", "required": True},
                     "groups": {"type": "list", "elements": "str", "default": []},
                     "comment": {"type": "str", "default": ""},

@@ -256,6 +256,13 @@ def test_account_missing_entirely_is_created(monkeypatch: pytest.MonkeyPatch) ->
     ]
 
 
+def test_a_group_alone_is_created_without_a_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_accounts(monkeypatch, {}, {})
+    assert file_set.account_commands({**ACCOUNT, "user": None}) == [
+        ["groupadd", "--system", "prom"]
+    ]
+
+
 def test_account_drift_is_corrected_and_a_match_needs_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
