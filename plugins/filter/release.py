@@ -8,7 +8,18 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-import bcrypt
+try:
+    import bcrypt
+
+    HAS_BCRYPT = True
+except ImportError:  # optional: without it only bcrypt_hash fails, saying what to install
+    HAS_BCRYPT = False
+
+BCRYPT_MISSING = (
+    "the plugspace.monitoring.bcrypt_hash filter needs the Python package bcrypt on the"
+    " controller (in the Python that runs Ansible): pip install bcrypt"
+    " (the collection's requirements.txt lists it)"
+)
 
 GOARCH = {
     "x86_64": "amd64",
@@ -50,6 +61,8 @@ def bcrypt_hash(password: str, seed: str, cost: int = 10) -> str:
     """bcrypt-hash ``password`` with a salt derived from ``seed``, so reruns write the same hash."""
     if not password:
         raise ValueError(f"empty password for {seed!r}")
+    if not HAS_BCRYPT:
+        raise ImportError(BCRYPT_MISSING)
     return bcrypt.hashpw(str(password).encode(), stable_salt(seed, cost)).decode()
 
 

@@ -1,3 +1,5 @@
+import subprocess
+import sys
 from pathlib import Path
 
 import bcrypt
@@ -69,3 +71,25 @@ def test_release_files_install_each_binary_executable_and_restarting() -> None:
         {"src": "/cache/x/a", "dest": "/usr/local/bin/a", "mode": "0755", "restart": True},
         {"src": "/cache/x/b", "dest": "/usr/local/bin/b", "mode": "0755", "restart": True},
     ]
+
+
+def test_without_bcrypt_only_bcrypt_hash_fails_and_says_what_to_install() -> None:
+    # A stock controller may lack bcrypt: the module must still load (goarch and the
+    # others are used by every install), and bcrypt_hash must name the package.
+    script = (
+        "import sys; sys.modules['bcrypt'] = None\n"
+        "from plugins.filter import release\n"
+        "assert not release.HAS_BCRYPT\n"
+        "assert release.goarch('x86_64') == 'amd64'\n"
+        "assert release.release_files(['a'], '/s', '/d')[0]['dest'] == '/d/a'\n"
+        "try:\n"
+        "    release.bcrypt_hash('pw', 'seed')\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert "pip install bcrypt" in done.stdout
+    assert "bcrypt_hash" in done.stdout
