@@ -1,0 +1,299 @@
+"""Check role inputs before any host is touched, and quote values for the places they go.
+
+Each role's preflight hands ``input_problems`` a list of checks, one per
+variable::
+
+    - {var: node_exporter_port, kind: port, value: "{{ node_exporter_port }}"}
+
+and gets back one message per bad value, naming the variable and saying what
+is expected. Kinds and what they accept are in ``CHECKS`` below; each is a
+small function of (value, check) that returns the problem or ``None``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+Problem = str | None
+
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*\.?$")
+# Prometheus (model.ParseDuration): units from the largest down, each at most once.
+_PROM_DURATION = re.compile(
+    "^" + "".join(f"([0-9]+{unit})?" for unit in ["y", "w", "d", "h", "m", "s", "ms"]) + "$"
+)
+# Go (time.ParseDuration): decimal numbers with units, in any order; "0" alone.
+_GO_DURATION = re.compile(r"^[-+]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$")
+_PROM_SIZE = re.compile(r"^[0-9]+(B|KB|MB|GB|TB|PB|EB)$")
+_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+_URL = re.compile(r"^(https?)://[^\s/?#]+([/?#]\S*)?$")
+_PATH = re.compile(r"^/\S*$")
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def check_port(value: Any, check: Mapping[str, Any]) -> Problem:
+    """An integer from 1 to 65535 (a string of digits is read as one)."""
+    if isinstance(value, bool):
+        return f"must be a port number from 1 to 65535 (got {value!r})"
+    try:
+        port = int(str(value).strip()) if str(value).strip() == str(value) else None
+    except ValueError:
+        port = None
+    if port is None or not 1 <= port <= 65535:
+        return f"must be a port number from 1 to 65535 (got {value!r})"
+    return None
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def check_address(value: Any, check: Mapping[str, Any]) -> Problem:
+    """An IPv4 or IPv6 address (bracketed or not) or a host name, no spaces."""
+    text = _text(value)
+    expected = (
+        "must be an IPv4 address, an IPv6 address (with or without brackets) or a host name, "
+        "without spaces or a port"
+    )
+    if not text or text != text.strip():
+        return f"{expected} (got {value!r})"
+    bare = text[1:-1] if text.startswith("[") and text.endswith("]") else text
+    if bare != text and ":" not in bare:
+        return f"{expected} (got {value!r}: only an IPv6 address goes in brackets)"
+    if _is_ip(bare) or (
+        bare == text and _HOSTNAME.match(text) and not text.replace(".", "").isdigit()
+    ):
+        return None
+    return f"{expected} (got {value!r})"
+
+
+def check_prometheus_duration(value: Any, check: Mapping[str, Any]) -> Problem:
+    """A Prometheus duration: 30d, 2w, 1h30m, 15s, 500ms (units y w d h m s ms)."""
+    text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    if text == "0" or (text and _PROM_DURATION.match(text)):
+        return None
+    return (
+        "must be a Prometheus duration such as 15s, 1h30m or 30d (units y, w, d, h, m, s, ms, "
+        f"largest first, no spaces) (got {value!r})"
+    )
+
+
+def check_go_duration(value: Any, check: Mapping[str, Any]) -> Problem:
+    """A Go duration: 120h, 1h30m, 2.5s, 500ms (units h m s ms us ns; no d or w)."""
+    text = _text(value)
+    if text is not None and (text == "0" or _GO_DURATION.match(text)):
+        return None
+    return (
+        "must be a Go duration such as 120h, 1h30m or 10s (units h, m, s, ms, us, ns; "
+        f"no days or weeks, no spaces) (got {value!r})"
+    )
+
+
+def check_prometheus_size(value: Any, check: Mapping[str, Any]) -> Problem:
+    """Empty, or a size such as 50GB (units B KB MB GB TB PB EB)."""
+    text = _text(value)
+    if text == "" or (text and _PROM_SIZE.match(text)):
+        return None
+    return (
+        "must be empty or a size such as 512MB or 50GB (units B, KB, MB, GB, TB, PB, EB) "
+        f"(got {value!r})"
+    )
+
+
+def check_basic_auth_users(value: Any, check: Mapping[str, Any]) -> Problem:
+    """A mapping of user name to plain password; names non-empty, without ':' or spaces."""
+    if not isinstance(value, Mapping):
+        return "must be a mapping of user name to password"
+    limit = check.get("max_users")
+    if limit is not None and len(value) > int(limit):
+        return f"holds at most {limit} user(s) for this program (got {len(value)})"
+    for user, password in value.items():
+        if (
+            not isinstance(user, str)
+            or not user
+            or ":" in user
+            or user != user.strip()
+            or any(ch.isspace() or ord(ch) < 32 for ch in user)
+        ):
+            return (
+                "user names must be non-empty, without ':', spaces or control characters "
+                f"(got {user!r})"
+            )
+        if not isinstance(password, str) or not password:
+            # Never echo the password itself.
+            return f"the password of user {user!r} must be a non-empty string"
+    return None
+
+
+def check_tls_pair(value: Any, check: Mapping[str, Any]) -> Problem:
+    """[certificate, key]: both absolute paths on the host, or both empty."""
+    if not isinstance(value, Sequence) or isinstance(value, str) or len(value) != 2:
+        return "must be a [certificate, key] pair"
+    cert, key = (str(item or "") for item in value)
+    other = check.get("pair", "its key")
+    if bool(cert) != bool(key):
+        return f"and {other} go together: set both (absolute paths on the host) or neither"
+    for path in (cert, key):
+        if path and not _PATH.match(path):
+            return f"must be an absolute path on the host without spaces (got {path!r})"
+    return None
+
+
+def check_url(value: Any, check: Mapping[str, Any]) -> Problem:
+    """An http:// or https:// URL with a host; empty when ``optional``."""
+    text = _text(value)
+    if text == "" and check.get("optional", True):
+        return None
+    if text and _URL.match(text):
+        return None
+    shown = "(value not shown: it may hold a secret)" if check.get("secret") else f"(got {value!r})"
+    return f"must be a URL that starts with http:// or https:// and names a host {shown}"
+
+
+def check_labels(value: Any, check: Mapping[str, Any]) -> Problem:
+    """Prometheus labels: names [a-zA-Z_][a-zA-Z0-9_]* not starting with __, values scalars."""
+    if not isinstance(value, Mapping):
+        return "must be a mapping of label name to value"
+    for name, label in value.items():
+        if not isinstance(name, str) or not _LABEL_NAME.match(name) or name.startswith("__"):
+            return (
+                "label names must match [a-zA-Z_][a-zA-Z0-9_]* and must not start with __ "
+                f"(got {name!r})"
+            )
+        if (
+            isinstance(label, (Mapping, list, tuple, set))
+            or label is None
+            or isinstance(label, bool)
+        ):
+            return f"the value of label {name!r} must be a string or a number (got {label!r})"
+    return None
+
+
+def _flag_name(flag: str) -> str:
+    return flag.split("=", 1)[0]
+
+
+def check_flags(value: Any, check: Mapping[str, Any]) -> Problem:
+    """Flags the pinned version knows (``known``: its flag names), each as --name[=value]."""
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        return "must be a list of flags such as --log.level=debug"
+    known = {str(name) for name in check.get("known") or ()}
+    negatable = {str(name) for name in check.get("negatable") or ()}
+    for flag in value:
+        if not isinstance(flag, str) or not flag.startswith("--") or flag != flag.strip():
+            return f"each flag must start with -- and carry no surrounding spaces (got {flag!r})"
+        name = _flag_name(flag)[2:]
+        if not known:
+            continue
+        if name in known or (name.startswith("no-") and name[3:] in negatable):
+            continue
+        version = check.get("version", "the pinned version")
+        return f"{flag!r} is not a flag of {version} (see its --help)"
+    return None
+
+
+def check_choices_list(value: Any, check: Mapping[str, Any]) -> Problem:
+    """A list whose items (names, or {name: ...} mappings) are all in ``known``."""
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        return "must be a list"
+    known = {str(name) for name in check.get("known") or ()}
+    what = check.get("what", "value")
+    for item in value:
+        name = item.get("name") if isinstance(item, Mapping) else item
+        if known and str(name) not in known:
+            version = check.get("version", "the pinned version")
+            return f"{name!r} is not a {what} of {version}; known: {', '.join(sorted(known))}"
+    return None
+
+
+CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], Problem]] = {
+    "port": check_port,
+    "address": check_address,
+    "prometheus_duration": check_prometheus_duration,
+    "go_duration": check_go_duration,
+    "prometheus_size": check_prometheus_size,
+    "basic_auth_users": check_basic_auth_users,
+    "tls_pair": check_tls_pair,
+    "url": check_url,
+    "labels": check_labels,
+    "flags": check_flags,
+    "choices_list": check_choices_list,
+}
+
+
+def input_problems(checks: Iterable[Mapping[str, Any]]) -> list[str]:
+    """One message per failed check: '<var> <what is expected> (got ...)'."""
+    problems: list[str] = []
+    for check in checks:
+        kind = str(check.get("kind", ""))
+        if kind not in CHECKS:
+            raise ValueError(
+                f"unknown input check kind {kind!r}; known: {', '.join(sorted(CHECKS))}"
+            )
+        problem = CHECKS[kind](check.get("value"), check)
+        if problem:
+            problems.append(f"{check['var']} {problem}")
+    return problems
+
+
+def host_port(address: str, port: int | str) -> str:
+    """'host:port' with an IPv6 address bracketed: ('::', 9100) gives '[::]:9100'."""
+    bare = address.strip("[]") if address.startswith("[") else address
+    return f"[{bare}]:{port}" if ":" in bare else f"{bare}:{port}"
+
+
+def local_host(address: str) -> str:
+    """Where a check on the host itself reaches a service listening on address."""
+    bare = address.strip("[]") if address.startswith("[") else address
+    if bare in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if bare == "::":
+        return "[::1]"
+    return f"[{bare}]" if ":" in bare else bare
+
+
+_SYSTEMD_PLAIN = re.compile(r"^[A-Za-z0-9_./:=,@+-]+$")
+
+
+def systemd_quote(arg: Any) -> str:
+    """One ExecStart argument, quoted so systemd passes it to the program unchanged.
+
+    systemd splits ExecStart at spaces, unescapes C-style backslashes, expands
+    ``$VAR`` and ``%`` specifiers. Plain arguments stay as they are; any other
+    is double-quoted with backslash and quote escaped, and ``$`` and ``%``
+    doubled.
+    """
+    text = str(arg)
+    if _SYSTEMD_PLAIN.match(text):
+        return text
+    escaped = (
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\t", "\\t")
+        .replace("$", "$$")
+        .replace("%", "%%")
+    )
+    return f'"{escaped}"'
+
+
+class FilterModule:
+    """Ansible filters of plugspace.monitoring for input checks and quoting."""
+
+    def filters(self) -> dict[str, Callable[..., Any]]:
+        return {
+            "input_problems": input_problems,
+            "host_port": host_port,
+            "local_host": local_host,
+            "systemd_quote": systemd_quote,
+        }

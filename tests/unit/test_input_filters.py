@@ -1,0 +1,182 @@
+import pytest
+
+from plugins.filter.inputs import (
+    FilterModule,
+    host_port,
+    input_problems,
+    local_host,
+    systemd_quote,
+)
+
+
+def problems(kind: str, value: object, **extra: object) -> list[str]:
+    return input_problems([{"var": "x_var", "kind": kind, "value": value, **extra}])
+
+
+@pytest.mark.parametrize("good", [1, 9100, "9100", 65535])
+def test_ports_in_range_pass(good: object) -> None:
+    assert problems("port", good) == []
+
+
+@pytest.mark.parametrize("bad", [0, 70000, -1, "91 00", "9100 ", True, None, "http"])
+def test_ports_out_of_range_name_the_variable(bad: object) -> None:
+    [message] = problems("port", bad)
+    assert message.startswith("x_var must be a port number from 1 to 65535")
+
+
+@pytest.mark.parametrize(
+    "good",
+    [
+        "0.0.0.0",
+        "127.0.0.1",
+        "::",
+        "::1",
+        "[::1]",
+        "[2001:db8::1]",
+        "mon1.plugspace.io",
+        "localhost",
+    ],
+)
+def test_listen_addresses_pass(good: str) -> None:
+    assert problems("address", good) == []
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["0.0.0.0 ", " ::1", "[127.0.0.1]", "", "mon 1", "10.0.0.1:9100", "300.1.1.1", "bad_host!", 5],
+)
+def test_bad_listen_addresses_are_refused(bad: object) -> None:
+    [message] = problems("address", bad)
+    assert message.startswith("x_var must be an IPv4 address")
+
+
+@pytest.mark.parametrize("good", ["30d", "2w", "1h30m", "15s", "500ms", "1y2w", "0"])
+def test_prometheus_durations(good: str) -> None:
+    assert problems("prometheus_duration", good) == []
+
+
+@pytest.mark.parametrize("bad", ["5 days", "30", "1m1h", "1.5h", "", "30D"])
+def test_bad_prometheus_durations(bad: str) -> None:
+    [message] = problems("prometheus_duration", bad)
+    assert "Prometheus duration" in message
+
+
+@pytest.mark.parametrize("good", ["120h", "1h30m", "2.5s", "500ms", "0", "10us"])
+def test_go_durations(good: str) -> None:
+    assert problems("go_duration", good) == []
+
+
+@pytest.mark.parametrize("bad", ["5 days", "5d", "120", "", "2w", 120])
+def test_bad_go_durations(bad: object) -> None:
+    [message] = problems("go_duration", bad)
+    assert "Go duration" in message
+
+
+def test_sizes() -> None:
+    assert problems("prometheus_size", "") == []
+    assert problems("prometheus_size", "50GB") == []
+    assert problems("prometheus_size", "50 GB")[0].startswith("x_var must be empty or a size")
+
+
+def test_basic_auth_users() -> None:
+    assert problems("basic_auth_users", {"prometheus": "pw"}) == []
+    assert "without ':'" in problems("basic_auth_users", {"pro:metheus": "pw"})[0]
+    assert "without ':'" in problems("basic_auth_users", {"pro metheus": "pw"})[0]
+    assert "non-empty string" in problems("basic_auth_users", {"prometheus": ""})[0]
+    assert "at most 1" in problems("basic_auth_users", {"a": "1", "b": "2"}, max_users=1)[0]
+    # The password is never echoed.
+    assert "s3cret" not in " ".join(problems("basic_auth_users", {"a:b": "s3cret"}))
+
+
+def test_tls_pairs() -> None:
+    assert problems("tls_pair", ["", ""]) == []
+    assert problems("tls_pair", ["/etc/x/cert.pem", "/etc/x/key.pem"]) == []
+    [message] = problems("tls_pair", ["/etc/x/cert.pem", ""], pair="x_key")
+    assert (
+        message == "x_var and x_key go together: set both (absolute paths on the host) or neither"
+    )
+    assert "absolute path" in problems("tls_pair", ["cert.pem", "key.pem"])[0]
+
+
+def test_urls() -> None:
+    assert problems("url", "") == []
+    assert problems("url", "https://hooks.slack.com/services/T/B/X") == []
+    assert "http:// or https://" in problems("url", "hooks.slack.com/services/T")[0]
+    assert "http:// or https://" in problems("url", "", optional=False)[0]
+    hidden = problems("url", "hooks/s3cret", secret=True)[0]
+    assert "s3cret" not in hidden and "not shown" in hidden
+
+
+def test_labels() -> None:
+    assert problems("labels", {"datacenter": "fra1", "rack": 3}) == []
+    assert "must match" in problems("labels", {"data-center": "fra1"})[0]
+    assert "must not start with __" in problems("labels", {"__name__": "x"})[0]
+    assert "string or a number" in problems("labels", {"dc": ["a"]})[0]
+
+
+def test_flags_against_the_pinned_list() -> None:
+    known = ["log.level", "collector.systemd"]
+    assert (
+        problems(
+            "flags", ["--log.level=debug", "--no-collector.systemd"], known=known, negatable=known
+        )
+        == []
+    )
+    [message] = problems(
+        "flags", ["--log.levle=debug"], known=known, version="node_exporter 1.11.1"
+    )
+    assert (
+        message
+        == "x_var '--log.levle=debug' is not a flag of node_exporter 1.11.1 (see its --help)"
+    )
+    assert "start with --" in problems("flags", ["log.level=debug"], known=known)[0]
+    # No list for this version: only the form is checked.
+    assert problems("flags", ["--anything"]) == []
+
+
+def test_choices_list() -> None:
+    known = ["systemd", "processes"]
+    assert problems("choices_list", ["systemd", {"name": "processes"}], known=known) == []
+    assert (
+        "'sytemd' is not a collector"
+        in problems("choices_list", ["sytemd"], known=known, what="collector")[0]
+    )
+
+
+def test_unknown_kind_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="unknown input check kind"):
+        problems("nope", 1)
+
+
+def test_host_port_and_local_host() -> None:
+    assert host_port("0.0.0.0", 9100) == "0.0.0.0:9100"
+    assert host_port("::", 9100) == "[::]:9100"
+    assert host_port("[::1]", 9100) == "[::1]:9100"
+    assert local_host("0.0.0.0") == "127.0.0.1"
+    assert local_host("::") == "[::1]"
+    assert local_host("[2001:db8::1]") == "[2001:db8::1]"
+    assert local_host("10.0.0.5") == "10.0.0.5"
+
+
+@pytest.mark.parametrize(
+    ("arg", "quoted"),
+    [
+        ("--web.listen-address=0.0.0.0:9100", "--web.listen-address=0.0.0.0:9100"),
+        ("--x=a b", '"--x=a b"'),
+        ("--x=100%", '"--x=100%%"'),
+        ("--x=$HOME", '"--x=$$HOME"'),
+        ("--x=a\\b", '"--x=a\\\\b"'),
+        ('--x=say "hi"', '"--x=say \\"hi\\""'),
+    ],
+)
+def test_systemd_quote(arg: str, quoted: str) -> None:
+    assert systemd_quote(arg) == quoted
+
+
+def test_filters_are_registered() -> None:
+    assert set(FilterModule().filters()) == {
+        "input_problems",
+        "host_port",
+        "local_host",
+        "systemd_quote",
+    }
