@@ -3,8 +3,11 @@
 * ``promtool check rules`` on every rule file and ``promtool test rules`` on
   every unit-test file under ``tests/rules/``;
 * the rule file holds exactly the guide's 13 alerts, with the guide's severity
-  and response and the summary/description/response annotations;
-* every alert has at least one firing and one non-firing promtool test case.
+  and response and the summary/description/response annotations, plus the
+  stack's alerts on itself (``WATCHER_ALERTS``: Watchdog and the failures that
+  would keep an alert from arriving), each with its severity and response;
+* every alert has at least one firing and one non-firing promtool test case
+  (the Watchdog only fires: that is its job).
 
 promtool is taken from ``$PROMTOOL``, else ``.cache/bin/promtool``, else
 ``PATH``. Without it the tests fail (``make test`` provides it).
@@ -43,6 +46,48 @@ GUIDE_ALERTS: dict[str, tuple[str, str]] = {
     "HighErrorRate": ("warning", "Review logs"),
     "SSLCertificateExpiringSoon": ("warning", "Renew certificate"),
 }
+
+# The stack's alerts on itself (group plugspace-watchers): alert -> (severity,
+# response). Documented in roles/prometheus/README.md beside the guide's.
+WATCHER_ALERTS: dict[str, tuple[str, str]] = {
+    "Watchdog": (
+        "none",
+        "None; if the dead man's switch raises, check Prometheus and Alertmanager",
+    ),
+    "PrometheusConfigReloadFailed": (
+        "warning",
+        "Run promtool check config /etc/prometheus/prometheus.yml, fix, reload",
+    ),
+    "PrometheusRuleEvaluationFailures": (
+        "critical",
+        "Read the rule's lastError (/api/v1/rules) and the Prometheus log, fix the rule",
+    ),
+    "AlertmanagerNotificationsFailing": (
+        "critical",
+        "Check the receiver's URL, key or SMTP settings and journalctl -u alertmanager",
+    ),
+    "AlertmanagerConfigReloadFailed": (
+        "warning",
+        "Run amtool check-config /etc/alertmanager/alertmanager.yml, fix, reload",
+    ),
+    "AlertmanagerClusterPeersMissing": (
+        "warning",
+        "Check the gossip port (TCP and UDP 9094) between the Alertmanagers and their peers",
+    ),
+    "BlackboxProbeFailed": (
+        "critical",
+        "Check the site from outside (DNS, TLS, HTTP status), restore it",
+    ),
+    "ExporterCollectorFailed": (
+        "warning",
+        "Read journalctl -u node_exporter, fix or disable the collector",
+    ),
+}
+
+ALL_ALERTS: dict[str, tuple[str, str]] = {**GUIDE_ALERTS, **WATCHER_ALERTS}
+
+# Alerts that never stop firing, so they have no silent test case.
+ALWAYS_FIRING = frozenset({"Watchdog"})
 
 # Critical alert -> warning twin; each pair shares an ``alert_group`` label so
 # Alertmanager can inhibit the warning while the critical alert fires.
@@ -147,21 +192,37 @@ def test_promtool_test_rules(path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_exactly_the_guide_alerts() -> None:
-    assert sorted(alert_rules()) == sorted(GUIDE_ALERTS)
+def test_exactly_the_guide_and_watcher_alerts() -> None:
+    assert sorted(alert_rules()) == sorted(ALL_ALERTS)
+    assert len(GUIDE_ALERTS) == 13
 
 
-@pytest.mark.parametrize("name", sorted(GUIDE_ALERTS))
-def test_alert_severity_and_annotations(name: str) -> None:
+@pytest.mark.parametrize("name", sorted(WATCHER_ALERTS))
+def test_watcher_alert_severity_and_annotations(name: str) -> None:
     rule = alert_rules()[name]
-    severity, response = GUIDE_ALERTS[name]
+    severity, response = WATCHER_ALERTS[name]
     assert rule.get("labels", {}).get("severity") == severity
     annotations = rule.get("annotations", {})
     for key in REQUIRED_ANNOTATIONS:
         assert str(annotations.get(key, "")).strip(), f"{name}: annotation {key} missing"
     assert annotations["response"] == response
-    assert "$labels.instance" in annotations["description"], f"{name}: no instance named"
-    assert "$value" in annotations["description"], f"{name}: no value shown"
+    if name not in ALWAYS_FIRING:
+        assert "$labels.instance" in annotations["description"], f"{name}: no instance named"
+        assert "$value" in annotations["description"], f"{name}: no value shown"
+
+
+@pytest.mark.parametrize("name", sorted(ALL_ALERTS))
+def test_alert_is_documented_with_severity_for_and_response(name: str) -> None:
+    readme = (REPO / "roles" / "prometheus" / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in readme.splitlines() if line.startswith(f"| {name} |")]
+    assert len(rows) == 1, f"{name}: expected one row in roles/prometheus/README.md"
+    cells = [cell.strip() for cell in rows[0].strip("|").split("|")]
+    severity, response = ALL_ALERTS[name]
+    assert cells[1] == severity, f"{name}: severity documented as {cells[1]}"
+    assert cells[2] == str(alert_rules()[name].get("for", "")), (
+        f"{name}: for documented as {cells[2]}"
+    )
+    assert cells[-1] == response, f"{name}: response documented as {cells[-1]}"
 
 
 @pytest.mark.parametrize(("critical", "warning"), sorted(TWINS.items()))
@@ -172,7 +233,7 @@ def test_twins_share_alert_group(critical: str, warning: str) -> None:
     assert rules[warning].get("labels", {}).get("alert_group") == group
 
 
-@pytest.mark.parametrize("name", sorted(GUIDE_ALERTS))
+@pytest.mark.parametrize("name", sorted(ALL_ALERTS))
 def test_alert_has_firing_and_silent_cases(name: str) -> None:
     firing = 0
     silent = 0
@@ -187,9 +248,9 @@ def test_alert_has_firing_and_silent_cases(name: str) -> None:
         for alert in expected:
             where = f"{rel(path)} {name} @ {case.get('eval_time')}"
             labels = alert.get("exp_labels") or {}
-            assert labels.get("severity") == GUIDE_ALERTS[name][0], f"{where}: severity"
+            assert labels.get("severity") == ALL_ALERTS[name][0], f"{where}: severity"
             annotations = alert.get("exp_annotations") or {}
             missing = [key for key in REQUIRED_ANNOTATIONS if key not in annotations]
             assert not missing, f"{where}: annotations not asserted: {missing}"
     assert firing, f"{name}: no promtool test case where it fires"
-    assert silent, f"{name}: no promtool test case where it stays silent"
+    assert silent or name in ALWAYS_FIRING, f"{name}: no promtool test case where it stays silent"
