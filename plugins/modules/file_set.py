@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright: (c) 2026, Plugspace platform team <platform@plugspace.io>
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Converge a service's account, directories and files in one round trip."""
 
 from __future__ import annotations
@@ -16,14 +19,31 @@ description:
   - A file is replaced only when its content, owner, group or mode differ. New content is
     written to a temporary file next to the destination, validated there, and moved into
     place atomically. Every validator of the set runs before any file is replaced, so a
-    refused file leaves every file as it was.
+    refused file leaves every file as it was. In check mode nothing is written into the
+    destination's directory; validators check a copy in a private temporary directory.
+  - Symlinks are followed, as M(ansible.builtin.file) does by default. A directory or file
+    path that is a symlink is managed through its target (the target's content, owner,
+    group and mode); the link itself is left as it is.
+  - Modes are read the way M(ansible.builtin.file) reads them. A string is octal
+    (V("0640"), V("640"), V("0o640")); an integer is the mode itself, so an unquoted YAML
+    V(0640) (which YAML reads as the number 416) means V("0640"). Symbolic modes are refused.
   - Files copied from the controller (O(files[].src)) are compared by checksum first and
     transferred only when they differ.
   - Supports check mode (validators still run when the host has them) and diff mode.
     Content marked O(files[].secret) never appears in diffs or task output.
   - Runs through the action plugin of the same name, which checksums and transfers the
-    controller's files.
-author: plugspace
+    controller's files. The options marked internal are set by that action plugin.
+author: Plugspace platform team (@plugspace)
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change; validators check a copy when the host has them.
+  diff_mode:
+    support: full
+    description: Diffs text content, never the content of O(files[].secret) files.
+  platform:
+    platforms: posix
+    description: Needs systemd only for O(service).
 options:
   account:
     description: A system group and system user (no login shell, no home) ensured first.
@@ -72,8 +92,10 @@ options:
         type: str
         default: root
       mode:
-        description: Its mode, as an octal string.
-        type: str
+        description:
+          - Its mode, an octal string or an integer, read as M(ansible.builtin.file) reads
+            its O(ansible.builtin.file#module:mode).
+        type: raw
         default: "0755"
   files:
     description: Files to ensure, in order; each has O(files[].content) or O(files[].src).
@@ -94,9 +116,20 @@ options:
           - The action plugin sends its checksum and transfers it only when it differs.
         type: path
       secret:
-        description: The content is secret, a no_log value never shown in a diff.
+        description:
+          - The content is secret. The action plugin passes it as O(files[].secret_content),
+            a no_log value never shown in a diff, in task output or in the host's log.
         type: bool
         default: false
+      secret_content:
+        description: Internal, set by the action plugin from O(files[].content) when secret.
+        type: str
+      checksum:
+        description: Internal, the SHA-1 of O(files[].src) as the action plugin computed it.
+        type: str
+      upload:
+        description: Internal, where the action plugin transferred O(files[].src) on the host.
+        type: path
       owner:
         description: The file's owner.
         type: str
@@ -106,8 +139,10 @@ options:
         type: str
         default: root
       mode:
-        description: The file's mode, as an octal string.
-        type: str
+        description:
+          - The file's mode, an octal string or an integer, read as M(ansible.builtin.file) reads
+            its O(ansible.builtin.file#module:mode).
+        type: raw
         default: "0644"
       validate:
         description: A command checking the new file before it goes live; C(%s) is its path.
@@ -182,6 +217,7 @@ import grp
 import hashlib
 import os
 import pwd
+import re
 import shlex
 import shutil
 import stat
@@ -191,16 +227,68 @@ from pathlib import Path
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.parameters import remove_values
 
 DIFF_LIMIT = 256 * 1024
+OCTAL = re.compile(r"(0o)?[0-7]{1,4}")
+
+
+class FileSetModule(AnsibleModule):  # type: ignore[misc]  # ansible ships no type hints
+    """AnsibleModule whose invocation log (the host's journal) never holds a no_log value.
+
+    AnsibleModule masks no_log values inside the repr() of a list option such as
+    ``files``, where a secret holding a newline or a quote is escaped and no longer
+    matches, so it would reach the journal. Masking the structure first keeps it out.
+    """
+
+    params: dict[str, Any]
+    no_log_values: set[str]
+
+    def _log_invocation(self) -> None:
+        params = self.params
+        self.params = remove_values(params, self.no_log_values)
+        try:
+            super()._log_invocation()
+        finally:
+            self.params = params
+
+
+def parse_mode(value: Any, where: str) -> int:
+    """A mode read as ansible.builtin.file reads it: an int as is, a string as octal."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        mode = value
+    elif isinstance(value, str) and OCTAL.fullmatch(value.strip()):
+        mode = int(value.strip(), 8)
+    else:
+        raise ValueError(
+            f"{where}: mode {value!r} is not an octal mode such as '0640'"
+            " (symbolic modes are not supported)"
+        )
+    if not 0 <= mode <= 0o7777:
+        raise ValueError(f"{where}: mode {value!r} is out of range (0 to 0o7777)")
+    return mode
+
+
+def read_modes(params: dict[str, Any]) -> list[str]:
+    """Turn every mode of the set into an int; the complaints about those that are invalid."""
+    problems = []
+    entries = [(f"directories[{i}] ({d['path']})", d) for i, d in enumerate(params["directories"])]
+    entries += [(f"files[{i}] ({f['dest']})", f) for i, f in enumerate(params["files"])]
+    for where, entry in entries:
+        try:
+            entry["mode"] = parse_mode(entry["mode"], where)
+        except ValueError as error:
+            problems.append(str(error))
+    return problems
 
 
 @dataclass
 class Staged:
-    """A file whose new content waits in a temporary file next to its destination."""
+    """A file whose new content waits in a temporary file (beside its live path)."""
 
     index: int
     dest: str
+    live: str
     temp: str
     spec: dict[str, Any]
 
@@ -247,7 +335,7 @@ def ids(owner: str, group: str) -> tuple[int, int] | None:
 
 def attrs_differ(path: str, wanted: tuple[int, int] | None, mode: int) -> bool:
     """True when path's owner, group or permission bits are not the wanted ones."""
-    info = Path(path).lstat()
+    info = Path(path).stat()
     owned = (info.st_uid, info.st_gid) == wanted
     return not owned or stat.S_IMODE(info.st_mode) != mode
 
@@ -308,7 +396,7 @@ def ensure_account(module: AnsibleModule, account: dict[str, Any], outcome: Outc
 
 
 def ensure_directory(module: AnsibleModule, spec: dict[str, Any], outcome: Outcome) -> None:
-    path, mode = Path(spec["path"]), int(spec["mode"], 8)
+    path, mode = Path(spec["path"]), spec["mode"]
     wanted = ids(spec["owner"], spec["group"])
     exists = path.is_dir()
     if exists and not attrs_differ(str(path), wanted, mode):
@@ -325,11 +413,15 @@ def ensure_directory(module: AnsibleModule, spec: dict[str, Any], outcome: Outco
 
 
 def stage(
-    dest: str, source: str | None, data: bytes | None, wanted: tuple[int, int], mode: int
+    folder: Path,
+    name: str,
+    source: str | None,
+    data: bytes | None,
+    owner: tuple[int, int],
+    mode: int,
 ) -> str:
-    """Write the new file next to dest (same filesystem), with its final owner and mode."""
-    target = Path(dest)
-    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    """Write a new file into folder, with its final owner and mode; its path."""
+    handle, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(handle, "wb") as out:
             if source is not None:
@@ -339,7 +431,7 @@ def stage(
                 out.write(data or b"")
             out.flush()
             os.fsync(out.fileno())
-        os.chown(temp, *wanted)
+        os.chown(temp, *owner)
         Path(temp).chmod(mode)
     except BaseException:
         Path(temp).unlink()
@@ -347,31 +439,66 @@ def stage(
     return temp
 
 
-def fix_attrs(module: AnsibleModule, spec: dict[str, Any], wanted: tuple[int, int] | None) -> None:
+def fix_attrs(
+    module: AnsibleModule, spec: dict[str, Any], live: str, wanted: tuple[int, int] | None
+) -> None:
     """Give an up-to-date file its owner, group and mode."""
     if module.check_mode:
         return
     if wanted is None:
         fail_ids(module, spec["dest"], spec)
         return
-    os.chown(spec["dest"], *wanted)
-    Path(spec["dest"]).chmod(int(spec["mode"], 8))
+    os.chown(live, *wanted)
+    Path(live).chmod(spec["mode"])
+
+
+def will_exist(module: AnsibleModule, folder: Path) -> bool:
+    """Whether a file's directory exists, or is made by this set's directories."""
+    if folder.is_dir():
+        return True
+    listed = [Path(d["path"]) for d in module.params["directories"]]
+    return any(d == folder or folder in d.parents for d in listed)
+
+
+@dataclass
+class Scratch:
+    """A private temporary directory, made on first use (check mode stages files there)."""
+
+    path: str | None = None
+
+    def folder(self) -> Path:
+        if self.path is None:
+            self.path = tempfile.mkdtemp(prefix="file_set-")
+        return Path(self.path)
+
+    def remove(self) -> None:
+        if self.path is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
 
 
 def plan_file(
-    module: AnsibleModule, index: int, spec: dict[str, Any], outcome: Outcome
+    module: AnsibleModule, index: int, spec: dict[str, Any], outcome: Outcome, scratch: Scratch
 ) -> Staged | None:
     """Compare one file: fix its attributes in place, or stage its new content (returned)."""
-    dest, mode = spec["dest"], int(spec["mode"], 8)
+    dest, mode = spec["dest"], spec["mode"]
+    live = os.path.realpath(dest)  # symlinks are followed: the target is what is managed
+    if Path(live).is_dir():
+        module.fail_json(msg=f"{dest}: is a directory, not a file", changed_paths=outcome.changed)
+    if not will_exist(module, Path(live).parent):
+        module.fail_json(
+            msg=f"{dest}: its directory {Path(live).parent} does not exist;"
+            " create it first or list it in directories",
+            changed_paths=outcome.changed,
+        )
     wanted = ids(spec["owner"], spec["group"])
     secret = spec["secret_content"] is not None
     text = spec["secret_content"] if secret else spec["content"]
     data = text.encode("utf-8") if text is not None else None
     want_sum = hashlib.sha1(data).hexdigest() if data is not None else spec["checksum"]
-    if sha1_of(dest) == want_sum:
-        if attrs_differ(dest, wanted, mode):
+    if sha1_of(live) == want_sum:
+        if attrs_differ(live, wanted, mode):
             outcome.changed.append(dest)
-            fix_attrs(module, spec, wanted)
+            fix_attrs(module, spec, live, wanted)
         return None
     if data is None and spec["upload"] is None and not module.check_mode:
         outcome.upload.append(index)
@@ -379,15 +506,20 @@ def plan_file(
     outcome.changed.append(dest)
     outcome.restart = outcome.restart or spec["restart"]
     if module._diff and not secret and text is not None:
-        before = text_of(dest)
+        before = text_of(live)
         outcome.diff.append(
             {"before_header": dest, "after_header": dest, "before": before, "after": text}
         )
+    name = Path(live).name
     if module.check_mode:
-        # Validators run in check mode too (when they can), so --check refuses what a run would.
-        if not spec["validate"] or wanted is None or data is None or not Path(dest).parent.is_dir():
+        # Validators run in check mode too (when they can), so --check refuses what a run
+        # would; the copy they check lies in a private directory, never beside the live file.
+        if not spec["validate"] or data is None:
             return None
-        return Staged(index, dest, stage(dest, None, data, wanted, mode), spec)
+        owner = wanted or (os.getuid(), os.getgid())
+        return Staged(
+            index, dest, live, stage(scratch.folder(), name, None, data, owner, mode), spec
+        )
     if wanted is None:
         fail_ids(module, dest, spec)
         return None
@@ -395,7 +527,9 @@ def plan_file(
         module.fail_json(
             msg=f"{dest}: the transferred file does not match the controller's checksum"
         )
-    return Staged(index, dest, stage(dest, spec["upload"], data, wanted, mode), spec)
+    # Beside the live file (same filesystem), so that it goes live by an atomic rename.
+    temp = stage(Path(live).parent, name, spec["upload"], data, wanted, mode)
+    return Staged(index, dest, live, temp, spec)
 
 
 def validate(module: AnsibleModule, staged: Staged) -> str | None:
@@ -455,14 +589,18 @@ def service_state(module: AnsibleModule, unit: str) -> dict[str, bool]:
 def converge(module: AnsibleModule) -> Outcome:
     params = module.params
     outcome = Outcome()
+    problems = read_modes(params)
+    if problems:
+        module.fail_json(msg="; ".join(problems), changed_paths=[])
     if params["account"]:
         ensure_account(module, params["account"], outcome)
     for directory in params["directories"]:
         ensure_directory(module, directory, outcome)
     staged: list[Staged] = []
+    scratch = Scratch()
     try:
         for index, spec in enumerate(params["files"]):
-            item = plan_file(module, index, spec, outcome)
+            item = plan_file(module, index, spec, outcome, scratch)
             if item is not None:
                 staged.append(item)
         first = [item for item in staged if not item.spec["validate_after_set"]]
@@ -473,22 +611,31 @@ def converge(module: AnsibleModule) -> Outcome:
             module.fail_json(msg=msg, changed_paths=outcome.changed)
         if not module.check_mode:
             for item in first:
-                Path(item.temp).replace(item.dest)
+                Path(item.temp).replace(item.live)
         refused = refusals(module, last)
         if refused:
             msg = "; ".join(refused) + ". It was not replaced; the rest of the set was."
             module.fail_json(msg=msg, changed_paths=outcome.changed)
         if not module.check_mode:
             for item in last:
-                Path(item.temp).replace(item.dest)
+                Path(item.temp).replace(item.live)
     finally:
         discard(staged)
-    purge(module, params["purge"], {spec["dest"] for spec in params["files"]}, outcome)
+        scratch.remove()
+    keep = {spec["dest"] for spec in params["files"]}
+    keep |= {os.path.realpath(path) for path in keep}
+    purge(module, params["purge"], keep, outcome)
     return outcome
 
 
+def os_error_message(error: OSError) -> str:
+    """An OSError as one line that names the path, for fail_json."""
+    where = f"{error.filename}: " if error.filename else ""
+    return f"{where}{error.strerror or error}"
+
+
 def main() -> None:
-    module = AnsibleModule(
+    module = FileSetModule(
         argument_spec={
             "account": {
                 "type": "dict",
@@ -509,7 +656,7 @@ def main() -> None:
                     "path": {"type": "path", "required": True},
                     "owner": {"type": "str", "default": "root"},
                     "group": {"type": "str", "default": "root"},
-                    "mode": {"type": "str", "default": "0755"},
+                    "mode": {"type": "raw", "default": "0755"},
                 },
             },
             "files": {
@@ -519,12 +666,16 @@ def main() -> None:
                 "options": {
                     "dest": {"type": "path", "required": True},
                     "content": {"type": "str"},
+                    # src and secret are the action plugin's; it turns them into checksum
+                    # and secret_content, so they never reach the module on a host.
+                    "src": {"type": "path"},
+                    "secret": {"type": "bool", "default": False},
                     "secret_content": {"type": "str", "no_log": True},
                     "checksum": {"type": "str"},
                     "upload": {"type": "path"},
                     "owner": {"type": "str", "default": "root"},
                     "group": {"type": "str", "default": "root"},
-                    "mode": {"type": "str", "default": "0644"},
+                    "mode": {"type": "raw", "default": "0644"},
                     "validate": {"type": "str"},
                     "validate_after_set": {"type": "bool", "default": False},
                     "restart": {"type": "bool", "default": False},
@@ -537,7 +688,10 @@ def main() -> None:
         },
         supports_check_mode=True,
     )
-    outcome = converge(module)
+    try:
+        outcome = converge(module)
+    except OSError as error:
+        module.fail_json(msg=os_error_message(error))
     result: dict[str, Any] = {
         "changed": bool(outcome.changed),
         "changed_paths": outcome.changed,

@@ -201,7 +201,7 @@ def test_directories_are_created_with_their_mode(tmp_path: Path) -> None:
     target = tmp_path / "a" / "b"
     module = FakeModule({})
     outcome = file_set.Outcome()
-    entry = {"path": str(target), "owner": USER, "group": GROUP, "mode": "0750"}
+    entry = {"path": str(target), "owner": USER, "group": GROUP, "mode": 0o750}
     file_set.ensure_directory(module, entry, outcome)
     assert mode_of(target) == 0o750
     assert outcome.changed == [str(target)]
@@ -346,3 +346,218 @@ def test_controller_checksums_are_remembered_per_size_and_mtime(tmp_path: Path) 
     assert entry.read_text().split() == [f"{info.st_size}:{info.st_mtime_ns}", expected]
     binary.write_bytes(b"abcd")
     assert cached_checksum(str(binary), cache) == hashlib.sha1(b"abcd").hexdigest()
+
+
+# Modes: read as ansible.builtin.file reads them, and validated before anything changes.
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        *[("0644", 0o644), ("644", 0o644), ("0o640", 0o640), (" 0755 ", 0o755), ("4755", 0o4755)],
+        *[(420, 0o644), (0o750, 0o750), (0, 0)],
+    ],
+)
+def test_modes_are_read_like_ansible_builtin_file(value: Any, expected: int) -> None:
+    assert file_set.parse_mode(value, "x") == expected
+
+
+@pytest.mark.parametrize("value", ["u=rw,g=r", "0999", "06444", "", "rw", True, 0o10000, -1, None])
+def test_invalid_modes_are_refused(value: Any) -> None:
+    with pytest.raises(ValueError, match=r"^here: mode "):
+        file_set.parse_mode(value, "here")
+
+
+def test_an_unquoted_yaml_mode_means_what_it_says(tmp_path: Path) -> None:
+    # `mode: 0644` without quotes reaches the module as the int 420 (YAML octal);
+    # before, the str option turned it into "420", i.e. 0o420.
+    dest = tmp_path / "a"
+    run([spec(dest, content="x", mode=420)])
+    assert mode_of(dest) == 0o644
+    again, _ = run([spec(dest, content="x", mode="0644")])
+    assert again.changed == []
+
+
+def test_an_invalid_mode_fails_before_anything_is_written(tmp_path: Path) -> None:
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    with pytest.raises(FailedError, match=r"files\[1\] \(.*bad\): mode 'u=rw' is not an octal"):
+        run([spec(good, content="g"), spec(bad, content="b", mode="u=rw")])
+    assert list(tmp_path.iterdir()) == []
+
+
+# Symlinks: followed, like ansible.builtin.file; the link stays, its target is managed.
+
+
+def test_a_symlinked_file_is_managed_through_its_target(tmp_path: Path) -> None:
+    target, link = tmp_path / "target.conf", tmp_path / "link.conf"
+    target.write_text("old")
+    target.chmod(0o640)
+    link.symlink_to(target)
+    same, _ = run([spec(link, content="old", mode="0640")])
+    assert same.changed == []
+    changed, _ = run([spec(link, content="new", mode="0640")])
+    assert changed.changed == [str(link)]
+    assert link.is_symlink()
+    assert target.read_text() == "new"
+    assert mode_of(target) == 0o640
+    again, _ = run([spec(link, content="new", mode="0640")])
+    assert again.changed == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.conf", "target.conf"]
+
+
+def test_a_symlinked_directory_is_stable(tmp_path: Path) -> None:
+    real, link = tmp_path / "data", tmp_path / "link"
+    real.mkdir(mode=0o750)
+    real.chmod(0o750)
+    link.symlink_to(real)
+    entry = {"path": str(link), "owner": USER, "group": GROUP, "mode": 0o750}
+    outcome = file_set.Outcome()
+    file_set.ensure_directory(FakeModule({}), entry, outcome)
+    assert outcome.changed == []
+    assert link.is_symlink()
+
+
+def test_purge_keeps_a_listed_file_reached_through_a_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "alias").symlink_to(real)
+    outcome, _ = run([spec(tmp_path / "alias" / "keep", content="k")], purge=[str(real)])
+    assert outcome.changed == [str(tmp_path / "alias" / "keep")]
+    assert (real / "keep").read_text() == "k"
+
+
+# Errors: fail_json with a message, never a traceback.
+
+
+def test_a_missing_destination_directory_fails_cleanly(tmp_path: Path) -> None:
+    dest = tmp_path / "nope" / "a.conf"
+    for check_mode in (False, True):
+        with pytest.raises(FailedError, match=r"a.conf: its directory .*nope does not exist"):
+            run([spec(dest, content="x")], check_mode=check_mode)
+
+
+def test_a_destination_directory_made_by_the_set_is_fine_in_check_mode(tmp_path: Path) -> None:
+    dest = tmp_path / "new" / "sub" / "a.conf"
+    module = FakeModule(
+        {
+            "directories": [
+                {
+                    "path": str(tmp_path / "new" / "sub"),
+                    "owner": USER,
+                    "group": GROUP,
+                    "mode": "0755",
+                }
+            ],
+            "files": [spec(dest, content="x")],
+        },
+        check_mode=True,
+    )
+    outcome = file_set.converge(module)
+    assert outcome.changed == [str(tmp_path / "new" / "sub"), str(dest)]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_directory_in_place_of_a_file_fails_cleanly(tmp_path: Path) -> None:
+    (tmp_path / "conf").mkdir()
+    with pytest.raises(FailedError, match=r"conf: is a directory, not a file"):
+        run([spec(tmp_path / "conf", content="x")])
+
+
+def test_os_errors_become_one_line_messages() -> None:
+    error = PermissionError(13, "Permission denied", "/etc/x")
+    assert file_set.os_error_message(error) == "/etc/x: Permission denied"
+
+
+# Check mode: nothing is written into live directories, not even a temporary file.
+
+
+def test_check_mode_validates_a_copy_outside_the_live_directory(tmp_path: Path) -> None:
+    live = tmp_path / "etc"
+    live.mkdir()
+    (live / "app.conf").write_text("old")
+    seen = tmp_path / "seen"
+    checker = tmp_path / "check"
+    checker.write_text(
+        f'#!/bin/sh\necho "$1" >> {seen}\nls -A {live} >> {seen}\ngrep -q new "$1"\n'
+    )
+    checker.chmod(0o755)
+    outcome, _ = run(
+        [spec(live / "app.conf", content="new", validate=f"{checker} %s")], check_mode=True
+    )
+    assert outcome.changed == [str(live / "app.conf")]
+    checked, listing = seen.read_text().splitlines()
+    assert not checked.startswith(str(live))
+    assert Path(checked).name.startswith(".app.conf.")
+    assert listing == "app.conf"  # the validator ran while the live directory held only this
+    assert not Path(checked).parent.exists()  # the private directory is gone afterwards
+    assert (live / "app.conf").read_text() == "old"
+
+
+# Secrets: no_log values never reach the host's log through the invocation message.
+
+
+def run_main(args: dict[str, Any]) -> tuple[dict[str, Any], list[str], set[str]]:
+    """file_set.main() with a real AnsibleModule; its result, log lines and no_log values."""
+    from unittest import mock
+
+    from ansible.module_utils import basic
+    from ansible.module_utils.testing import patch_module_args
+
+    logged: list[str] = []
+    seen: dict[str, Any] = {}
+
+    def log(module: Any, msg: str, log_args: Any = None) -> None:
+        logged.append(msg)
+        seen["no_log"] = set(module.no_log_values)
+
+    def leave(module: Any, **result: Any) -> None:
+        seen["result"] = result
+        raise SystemExit(0)
+
+    with (
+        patch_module_args(args),
+        mock.patch.object(basic.AnsibleModule, "log", log),
+        mock.patch.object(basic.AnsibleModule, "exit_json", leave),
+        mock.patch.object(
+            basic.AnsibleModule, "fail_json", lambda m, **r: leave(m, failed=True, **r)
+        ),
+        pytest.raises(SystemExit),
+    ):
+        file_set.main()
+    return seen["result"], logged, seen["no_log"]
+
+
+def test_secret_content_never_reaches_the_invocation_log(tmp_path: Path) -> None:
+    secret = 'REDIS_PASSWORD="s3cr3t-\'x"\nSMTP=p@ss\\word\n'
+    dest = tmp_path / "app.env"
+    files = [
+        {
+            "dest": str(dest),
+            "secret_content": secret,
+            "owner": USER,
+            "group": GROUP,
+            "mode": "0640",
+        },
+        {"dest": str(tmp_path / "plain"), "content": "visible", "owner": USER, "group": GROUP},
+    ]
+    result, logged, no_log = run_main({"files": files})
+    assert not result.get("failed"), result
+    assert dest.read_text() == secret
+    assert secret in no_log
+    (line,) = logged
+    assert line.startswith("Invoked with ")
+    assert "s3cr3t" not in line
+    assert "p@ss" not in line
+    assert "visible" in line  # only the secret is masked, not the rest of the set
+
+
+def test_an_os_error_is_reported_with_fail_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(module: Any) -> Any:
+        raise PermissionError(13, "Permission denied", str(tmp_path / "x"))
+
+    monkeypatch.setattr(file_set, "converge", refuse)
+    result, _, _ = run_main({"files": []})
+    assert result["failed"]
+    assert result["msg"] == f"{tmp_path / 'x'}: Permission denied"
