@@ -42,6 +42,7 @@ attributes:
     support: full
     description: Diffs text content, never the content of O(files[].secret) files.
   platform:
+    support: full
     platforms: posix
     description: Needs systemd only for O(service).
 options:
