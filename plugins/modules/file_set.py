@@ -10,7 +10,7 @@ DOCUMENTATION = r"""
 ---
 module: file_set
 short_description: Converge a service's account, directories and files in one round trip
-version_added: "1.0.0"
+version_added: "0.1.0"
 description:
   - Ensures a system group and user, a list of directories and a list of files, and
     optionally removes files no longer managed from given directories, in a single module
