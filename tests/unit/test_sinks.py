@@ -216,3 +216,101 @@ def test_sinks_run_as_scripts(tmp_path: Path, script: str) -> None:
         finally:
             process.terminate()
             process.wait(TIMEOUT)
+
+
+def get_text(url: str) -> tuple[str, str]:
+    with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
+        return response.headers.get("Content-Type", ""), response.read().decode()
+
+
+SLACK_FIRING = {
+    "channel": "#alerts",
+    "attachments": [
+        {
+            "title": "FIRING:1: Redis on data is unreachable",
+            "text": "*RedisDown* (critical) on `data`",
+        }
+    ],
+}
+PD_TRIGGER = {
+    "routing_key": "k",
+    "event_action": "trigger",
+    "dedup_key": "d1",
+    "payload": {"summary": "FIRING:1: Redis on data is unreachable", "severity": "critical"},
+}
+PD_RESOLVE = {"routing_key": "k", "event_action": "resolve", "dedup_key": "d1"}
+WATCHDOG = {
+    "status": "firing",
+    "alerts": [
+        {"labels": {"alertname": "Watchdog"}, "annotations": {"description": "Always firing."}}
+    ],
+}
+
+
+def test_summaries_read_like_each_service() -> None:
+    slack = http_sink.summarize_http({"time": 1.0, "path": "/slack/T/B/x", "body": SLACK_FIRING})
+    assert slack == http_sink.Notification(
+        1.0,
+        "slack",
+        "firing",
+        "FIRING:1: Redis on data is unreachable",
+        "*RedisDown* (critical) on `data`",
+    )
+    resolved = {"attachments": [{"title": "RESOLVED: Redis on data is unreachable", "text": ""}]}
+    assert http_sink.summarize_http({"path": "/slack", "body": resolved}).status == "resolved"
+    trigger = http_sink.summarize_http({"time": 2.0, "path": "/pagerduty", "body": PD_TRIGGER})
+    assert (trigger.channel, trigger.status, trigger.title) == (
+        "pagerduty",
+        "firing",
+        "FIRING:1: Redis on data is unreachable",
+    )
+    assert "severity critical" in trigger.text
+    resolve = http_sink.summarize_http({"path": "/pagerduty/v2", "body": PD_RESOLVE})
+    assert (resolve.status, resolve.title) == ("resolved", "d1")
+    deadman = http_sink.summarize_http({"path": "/deadman/ping", "body": WATCHDOG})
+    assert (deadman.channel, deadman.status, deadman.title, deadman.text) == (
+        "deadman",
+        "firing",
+        "FIRING: Watchdog",
+        "Always firing.",
+    )
+    other = http_sink.summarize_http({"path": "/slackish", "body": {"raw": "hello"}})
+    assert (other.channel, other.title) == ("webhook", "hello")
+    mail = http_sink.summarize_smtp({"time": 3.0, "subject": "RESOLVED: x", "text": "body\n"})
+    assert mail == http_sink.Notification(3.0, "email", "resolved", "RESOLVED: x", "body")
+
+
+def test_page_and_notifications_show_http_and_smtp_records(tmp_path: Path) -> None:
+    out = tmp_path / "http.jsonl"
+    smtp_out = tmp_path / "smtp.jsonl"
+    smtp_out.write_text(
+        json.dumps({"time": 1e9 + 5, "subject": "FIRING:1: <Redis>", "text": "mail"}) + "\n"
+    )
+    server = http_sink.make_server("127.0.0.1", 0, out, smtp_out)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        _, page = get_text(f"{url}/")
+        assert "FIRING:1: &lt;Redis&gt;" in page  # escaped
+        post(f"{url}/slack/hook", json.dumps(SLACK_FIRING).encode())
+        post(f"{url}/pagerduty", json.dumps(PD_TRIGGER).encode())
+        notes = get_json(f"{url}/notifications")
+        assert [n["channel"] for n in notes] == ["email", "slack", "pagerduty"]  # oldest first
+        assert all(set(n) == {"time", "channel", "status", "title", "text"} for n in notes)
+        content_type, page = get_text(f"{url}/")
+        assert content_type.startswith("text/html")
+        cells = [page.index(f"<td>{channel}</td>") for channel in ("pagerduty", "slack", "email")]
+        assert cells == sorted(cells)  # newest first
+        assert get_json(f"{url}/smtp/records")[0]["text"] == "mail"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(TIMEOUT)
+
+
+def test_page_says_when_nothing_arrived(http_server: tuple[str, Path]) -> None:
+    url, _ = http_server
+    assert "Nothing received yet." in get_text(f"{url}/")[1]
+    assert get_json(f"{url}/notifications") == []
+    assert get_json(f"{url}/smtp/records") == []
