@@ -1,0 +1,85 @@
+"""The flag lists beside each role are those of the pinned binary (its --help).
+
+Each list is regenerated from the binary in the test mirror (tests/mirror,
+built from Debian's packages of the same versions) and compared with the
+committed one. A binary the mirror cannot have here (percona's
+mongodb_exporter) is skipped, saying so.
+"""
+
+import tarfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tools import flag_lists
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+MIRROR = ROOT / ".cache" / "mirror"
+LISTS = sorted(ROOT.glob("roles/*/files/flags/*.yml"))
+
+
+def _pinned(role: Path) -> str:
+    defaults = yaml.safe_load((role / "defaults" / "main.yml").read_text())
+    return str(defaults[f"{role.name}_version"])
+
+
+def _binary(program: str, version: str, into: Path) -> Path | None:
+    for archive in MIRROR.glob(f"**/v{version}/*{version}*linux*amd64.tar.gz"):
+        with tarfile.open(archive) as tar:
+            for member in tar.getmembers():
+                source = tar.extractfile(member) if member.isfile() else None
+                if Path(member.name).name == program and source is not None:
+                    path = into / program
+                    path.write_bytes(source.read())
+                    path.chmod(0o755)
+                    return path
+    return None
+
+
+def test_every_list_is_for_the_pinned_version() -> None:
+    assert LISTS, "no flag lists found"
+    for path in LISTS:
+        role = path.parent.parent.parent
+        data = yaml.safe_load(path.read_text())
+        assert data["version"] == _pinned(role), f"{path}: not the pinned {role.name} version"
+        assert path.name == f"{data['program']}-{data['version']}.yml"
+
+
+@pytest.mark.parametrize("path", LISTS, ids=lambda p: p.name)
+def test_list_matches_the_binarys_help(path: Path, tmp_path: Path) -> None:
+    data = yaml.safe_load(path.read_text())
+    binary = _binary(data["program"], data["version"], tmp_path)
+    if binary is None:
+        pytest.skip(f"{data['program']} {data['version']} is not in the test mirror ({MIRROR})")
+    fresh = flag_lists.parse_help(
+        flag_lists.help_text(str(binary)), data["program"], data["version"]
+    )
+    assert fresh.as_data() == data, (
+        f"{path} is stale: regenerate it with python -m tools.flag_lists"
+    )
+
+
+def test_kingpin_help_is_parsed() -> None:
+    text = """usage: x [<flags>]
+
+Flags:
+  -h, --[no-]help   Show help.
+      --web.listen-address=:9100 ...
+                    Addresses.
+      --collector.arp  Enable the arp collector
+                    (default: enabled).
+      --[no-]collector.processes  Enable the processes collector (default: disabled).
+"""
+    flags = flag_lists.parse_help(text, "x", "1.0")
+    assert flags.flags == ["help", "web.listen-address", "collector.arp", "collector.processes"]
+    assert flags.negatable == ["help", "collector.arp", "collector.processes"]
+    assert flags.collectors == {"arp": True, "processes": False}
+
+
+def test_go_flag_help_is_parsed() -> None:
+    text = "Usage of x:\n  -debug\n    \tVerbose output\n  -redis.addr string\n    \tAddress\n"
+    flags = flag_lists.parse_help(text, "x", "1.0")
+    assert flags.flags == ["debug", "redis.addr"]
+    assert flags.negatable == []
+    assert "program: x" in flag_lists.render(flags)
