@@ -1,15 +1,18 @@
 """Run everything CI checks and print one pass/fail/skip summary line.
 
 Stages: lint (yamllint, ansible-lint, ruff, mypy), unit (pytest, including the
-promtool rule tests and the dashboards-as-code check), then every Molecule
-scenario in dependency order. The local release mirror (tests/mirror) is
+promtool rule tests and the dashboards-as-code check), package (the built
+collection as Galaxy, Automation Hub and AWX get it: ansible-test sanity,
+galaxy-importer, the execution environment's build context, a Galaxy user's
+install and run; tests/package.py), then every Molecule scenario in
+dependency order. The local release mirror (tests/mirror) is
 served on 127.0.0.1 for the duration, exactly as an air-gapped site's mirror.
 
 A scenario that could not run part of itself here records why in
 ``$PLUGSPACE_REPORT_DIR/<scenario>.skipped`` (molecule/shared/tasks/report_skip.yml);
 it is then counted as SKIPPED, never as passed.
 
-usage: python tests/run.py [--stage lint|unit|molecule ...] [--scenario NAME ...]
+usage: python tests/run.py [--stage lint|unit|package|molecule ...] [--scenario NAME ...]
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ SCENARIO_ORDER = (
 )
 
 PY_PATHS = ["plugins", "tests", "dashboards", "tools"]
+STAGES = ("lint", "unit", "package", "molecule")
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,21 @@ def lint_checks() -> list[Check]:
 def unit_checks() -> list[Check]:
     """pytest: filter plugins, tools, promtool rule tests, dashboards."""
     return [Check("pytest", (str(BIN / "pytest"), "-q", "tests/unit"))]
+
+
+PACKAGE_CHECKS = (
+    ("collection build", "build"),
+    ("ansible-test sanity", "sanity"),
+    ("galaxy-importer", "importer"),
+    ("ansible-builder create", "ee"),
+    ("galaxy user path", "galaxy-user"),
+)
+
+
+def package_checks() -> list[Check]:
+    """The built collection: sanity, Galaxy's importer, the EE context, a Galaxy user's run."""
+    script = str(ROOT / "tests" / "package.py")
+    return [Check(name, (str(BIN / "python"), script, arg)) for name, arg in PACKAGE_CHECKS]
 
 
 def discover_scenarios(molecule_dir: Path) -> list[str]:
@@ -187,19 +206,21 @@ def print_summary(outcomes: Sequence[Outcome]) -> None:
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stage", action="append", choices=["lint", "unit", "molecule"])
+    parser.add_argument("--stage", action="append", choices=list(STAGES))
     parser.add_argument("--scenario", action="append", help="run only these Molecule scenarios")
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str]) -> int:
     args = parse_args(argv)
-    stages = args.stage or ["lint", "unit", "molecule"]
+    stages = args.stage or list(STAGES)
     checks: list[Check] = []
     if "lint" in stages:
         checks += lint_checks()
     if "unit" in stages:
         checks += unit_checks()
+    if "package" in stages:
+        checks += package_checks()
     if "molecule" in stages:
         checks += molecule_checks(args.scenario or discover_scenarios(ROOT / "molecule"))
     LOGS.mkdir(parents=True, exist_ok=True)

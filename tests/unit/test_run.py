@@ -69,3 +69,24 @@ def test_mirror_is_served_on_loopback(tmp_path: Path) -> None:
         assert url.startswith("http://127.0.0.1:")
         with urllib.request.urlopen(f"{url}/sha256sums.txt", timeout=5) as response:
             assert response.read() == b"abc  x.tar.gz\n"
+
+
+def test_stages_run_in_order_package_before_molecule() -> None:
+    assert run.STAGES == ("lint", "unit", "package", "molecule")
+    assert run.parse_args([]).stage is None
+    assert run.parse_args(["--stage", "package"]).stage == ["package"]
+
+
+def test_package_stage_checks_the_built_collection() -> None:
+    checks = run.package_checks()
+    assert [c.name for c in checks] == [
+        "collection build",
+        "ansible-test sanity",
+        "galaxy-importer",
+        "ansible-builder create",
+        "galaxy user path",
+    ]
+    assert all(c.argv[1].endswith("tests/package.py") for c in checks)
+    from tests import package
+
+    assert [c.argv[2] for c in checks] == list(package.CHECKS)
