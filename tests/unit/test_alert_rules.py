@@ -80,7 +80,7 @@ WATCHER_ALERTS: dict[str, tuple[str, str]] = {
     ),
     "ExporterCollectorFailed": (
         "warning",
-        "Read journalctl -u node_exporter, fix or disable the collector",
+        "Read the exporter's journal (journalctl -u its service), fix the collector or its input",
     ),
 }
 
