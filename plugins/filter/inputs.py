@@ -216,6 +216,18 @@ def check_choices_list(value: Any, check: Mapping[str, Any]) -> Problem:
     return None
 
 
+def check_disjoint(value: Any, check: Mapping[str, Any]) -> Problem:
+    """[enabled, disabled]: no name (or {name: ...}) in both lists."""
+    first, second = (
+        {str(i.get("name") if isinstance(i, Mapping) else i) for i in v} for v in value
+    )
+    both = sorted(first & second)
+    if both:
+        other = check.get("other", "the other list")
+        return f"and {other} both name {', '.join(both)}: it is one or the other"
+    return None
+
+
 CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], Problem]] = {
     "port": check_port,
     "address": check_address,
@@ -228,6 +240,7 @@ CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], Problem]] = {
     "labels": check_labels,
     "flags": check_flags,
     "choices_list": check_choices_list,
+    "disjoint": check_disjoint,
 }
 
 

@@ -143,6 +143,12 @@ def test_choices_list() -> None:
     )
 
 
+def test_disjoint() -> None:
+    assert problems("disjoint", [["a", {"name": "b"}], ["c"]]) == []
+    [message] = problems("disjoint", [["a", {"name": "b"}], ["b"]], other="y_var")
+    assert message == "x_var and y_var both name b: it is one or the other"
+
+
 def test_unknown_kind_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="unknown input check kind"):
         problems("nope", 1)
