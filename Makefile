@@ -13,7 +13,7 @@ DEMO_INVENTORY := inventory/demo
 export PATH := $(CURDIR)/$(BIN):/usr/sbin:/usr/bin:/sbin:/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help demo demo-down test lint unit molecule setup venv link engine images mirror bench dashboards
+.PHONY: help demo demo-alert demo-down test lint unit molecule setup venv link engine images mirror bench dashboards
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -26,6 +26,10 @@ demo: setup ## Bring the whole stack up in local systemd containers (site.yml + 
 	  $(BIN)/ansible-playbook -i $(DEMO_INVENTORY) molecule/stack/prepare.yml
 	$(BIN)/ansible-playbook -i $(DEMO_INVENTORY) site.yml
 	$(BIN)/ansible-playbook -i $(DEMO_INVENTORY) demo/info.yml
+
+demo-alert: venv ## Walk an alert through the demo: Redis down, RedisDown firing, notified, resolved
+	$(BIN)/python -m tools.demo_alert --prometheus http://127.0.0.1:9090 --sinks http://127.0.0.1:8081 \
+	  --container plugspace-demo-data --instance demo-data
 
 demo-down: ## Remove the demo containers and network
 	$(BIN)/ansible-playbook -i $(DEMO_INVENTORY) demo/down.yml
