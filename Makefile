@@ -13,7 +13,7 @@ DEMO_INVENTORY := inventory/demo
 export PATH := $(CURDIR)/$(BIN):/usr/sbin:/usr/bin:/sbin:/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help demo demo-alert demo-down test lint unit molecule setup venv link engine images mirror bench dashboards
+.PHONY: help demo demo-alert demo-down test lint unit package molecule setup venv link engine images mirror bench dashboards
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -34,7 +34,7 @@ demo-alert: venv ## Walk an alert through the demo: Redis down, RedisDown firing
 demo-down: ## Remove the demo containers and network
 	$(BIN)/ansible-playbook -i $(DEMO_INVENTORY) demo/down.yml
 
-test: setup ## Everything CI checks: lint, unit tests, every Molecule scenario
+test: setup ## Everything CI checks: lint, unit tests, packaging checks, every Molecule scenario
 	$(BIN)/python tests/run.py
 
 lint: venv link ## Linters only
@@ -42,6 +42,9 @@ lint: venv link ## Linters only
 
 unit: venv link mirror ## Python unit tests and promtool rule tests only
 	$(BIN)/python tests/run.py --stage unit
+
+package: setup ## Packaging checks on the built collection: sanity, galaxy-importer, EE context, Galaxy user's run
+	$(BIN)/python tests/run.py --stage package
 
 molecule: setup ## Molecule scenarios only (SCENARIO=name for one)
 	$(BIN)/python tests/run.py --stage molecule $(if $(SCENARIO),--scenario $(SCENARIO))
