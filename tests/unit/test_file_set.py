@@ -507,7 +507,8 @@ def run_main(args: dict[str, Any]) -> tuple[dict[str, Any], list[str], set[str]]
     seen: dict[str, Any] = {}
 
     def log(module: Any, msg: str, log_args: Any = None) -> None:
-        logged.append(msg)
+        # The journal gets the message and each of log_args as a field of its own.
+        logged.append(msg + "".join(f" {k}={v}" for k, v in (log_args or {}).items()))
         seen["no_log"] = set(module.no_log_values)
 
     def leave(module: Any, **result: Any) -> None:
