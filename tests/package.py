@@ -38,6 +38,11 @@ WORK = ROOT / ".cache" / "package"
 # keeps them (and the seeded pip bootstrap) across runs, apart from the user's.
 SANITY_HOME = ROOT / ".cache" / "ansible-test-home"
 CONTAINER = "plugspace-galaxy-user"
+# Basic auth makes the run use bcrypt_hash, so the fresh venv proves that
+# requirements.txt declares what the plugins need; the password must then
+# appear nowhere in the host's journal.
+SCRAPE_USER = "prometheus"
+SCRAPE_PASSWORD = "galaxy-user-Secret-7f3a"
 IMAGE = "plugspace-systemd:bookworm"
 DOCKER = "/usr/bin/docker"
 
@@ -64,6 +69,9 @@ PLAYBOOK = """---
     - name: Ask node_exporter for its metrics on the host
       ansible.builtin.uri:
         url: http://127.0.0.1:9100/metrics
+        url_username: "{{ scrape_user }}"
+        url_password: "{{ node_exporter_web_basic_auth_users[scrape_user] }}"
+        force_basic_auth: true
         return_content: true
       register: __metrics
       failed_when: "'node_exporter_build_info' not in __metrics.content"
@@ -267,6 +275,8 @@ def user_project(folder: Path, collections: Path, connection: Path) -> None:
         f"      ansible_connection: community.docker.docker\n"
         f"      ansible_host: {CONTAINER}\n"
         f"      binary_service_mirror_url: {mirror!r}\n"
+        f"      scrape_user: {SCRAPE_USER}\n"
+        f"      node_exporter_web_basic_auth_users: {{{SCRAPE_USER}: {SCRAPE_PASSWORD}}}\n"
     )
     (folder / "site.yml").write_text(PLAYBOOK)
 
@@ -316,13 +326,35 @@ def galaxy_user() -> None:
                 env=env,
             )
             print(f"converged in {time.monotonic() - started:.1f} s")
-            url = "http://127.0.0.1:9100/metrics"
-            metrics = docker("exec", CONTAINER, "curl", "-sf", url, check=False)
-            if "node_exporter_build_info" not in metrics.stdout:
-                raise SystemExit(f"node_exporter's {url} does not answer: {metrics.stderr}")
-            print(f"{url} answers in {CONTAINER}")
+            check_metrics()
+            check_journal()
         finally:
             docker("rm", "-f", CONTAINER, check=False)
+
+
+def check_metrics() -> None:
+    """node_exporter answers with basic auth, and refuses without."""
+    url = "http://127.0.0.1:9100/metrics"
+    auth = f"{SCRAPE_USER}:{SCRAPE_PASSWORD}"
+    metrics = docker("exec", CONTAINER, "curl", "-sf", "-u", auth, url, check=False)
+    if "node_exporter_build_info" not in metrics.stdout:
+        raise SystemExit(f"node_exporter's {url} does not answer: {metrics.stderr}")
+    anonymous = docker(
+        "exec", CONTAINER, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url
+    )
+    if anonymous.stdout.strip() != "401":
+        raise SystemExit(f"{url} without credentials answered {anonymous.stdout}, not 401")
+    print(f"{url} answers in {CONTAINER} with basic auth, 401 without")
+
+
+def check_journal() -> None:
+    """The scrape password reached no log on the host."""
+    journal = docker("exec", CONTAINER, "journalctl", "--no-pager", "-o", "verbose", check=False)
+    if SCRAPE_PASSWORD in journal.stdout:
+        raise SystemExit(f"the scrape password is in {CONTAINER}'s journal")
+    if "Invoked with" not in journal.stdout:
+        raise SystemExit(f"no module invocation in {CONTAINER}'s journal: nothing was checked")
+    print(f"{CONTAINER}'s journal holds module invocations, and not the password")
 
 
 CHECKS: dict[str, Callable[[], object]] = {

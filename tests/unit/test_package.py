@@ -51,6 +51,8 @@ def test_the_user_project_lives_in_its_own_folder(
     inventory = (tmp_path / "inventory.yml").read_text()
     assert f"ansible_host: {package.CONTAINER}" in inventory
     assert "binary_service_mirror_url: 'http://127.0.0.1:1'" in inventory
+    # basic auth, so that the run needs bcrypt from the collection's requirements.txt
+    assert f"{{{package.SCRAPE_USER}: {package.SCRAPE_PASSWORD}}}" in inventory
     assert "plugspace.monitoring.node_exporter" in (tmp_path / "site.yml").read_text()
 
 
