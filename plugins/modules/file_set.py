@@ -156,7 +156,8 @@ options:
         description:
           - Validate this file after the other files of the set are in place (a main config
             whose validator reads the files it references). When it is refused, the other
-            files stay in place and this one is not replaced.
+            files are put back as they were (new ones removed) and this one is not replaced,
+            so a refused set never stays half applied.
         type: bool
         default: false
   service:
@@ -557,6 +558,38 @@ def refusals(module: AnsibleModule, staged: list[Staged]) -> list[str]:
     return [msg for msg in (validate(module, item) for item in staged) if msg]
 
 
+def swap_in(items: list[Staged]) -> list[tuple[str, str | None]]:
+    """Move each staged file into place, keeping the replaced file as a hard link beside it.
+
+    Returns (live path, backup path or None for a new file) for put_back or forget.
+    """
+    swapped: list[tuple[str, str | None]] = []
+    for item in items:
+        backup: str | None = None
+        if Path(item.live).exists():
+            backup = f"{item.temp}.previous"
+            os.link(item.live, backup)
+        Path(item.temp).replace(item.live)
+        swapped.append((item.live, backup))
+    return swapped
+
+
+def put_back(swapped: list[tuple[str, str | None]]) -> None:
+    """Undo swap_in: the previous files return, the new ones go."""
+    for live, backup in reversed(swapped):
+        if backup is None:
+            Path(live).unlink(missing_ok=True)
+        else:
+            Path(backup).replace(live)
+
+
+def forget(swapped: list[tuple[str, str | None]]) -> None:
+    """Drop the backups of a set that was kept."""
+    for _live, backup in swapped:
+        if backup is not None:
+            Path(backup).unlink(missing_ok=True)
+
+
 def discard(staged: list[Staged]) -> None:
     for item in staged:
         Path(item.temp).unlink(missing_ok=True)
@@ -610,13 +643,15 @@ def converge(module: AnsibleModule) -> Outcome:
         if refused:
             msg = "; ".join(refused) + ". No file was replaced."
             module.fail_json(msg=msg, changed_paths=outcome.changed)
-        if not module.check_mode:
-            for item in first:
-                Path(item.temp).replace(item.live)
+        swapped = [] if module.check_mode else swap_in(first)
         refused = refusals(module, last)
         if refused:
-            msg = "; ".join(refused) + ". It was not replaced; the rest of the set was."
+            # The rest of the set goes back too: a refused main config never
+            # leaves its targets, passwords or rules half applied.
+            put_back(swapped)
+            msg = "; ".join(refused) + ". No file was replaced (the rest of the set was put back)."
             module.fail_json(msg=msg, changed_paths=outcome.changed)
+        forget(swapped)
         if not module.check_mode:
             for item in last:
                 Path(item.temp).replace(item.live)

@@ -5,14 +5,17 @@ the report also says which returned no data, so an operator can see which
 panels stay empty on this stack and why. Grafana template variables are
 substituted with match-all values first.
 
-usage: python tests/stack/check_queries.py --url http://HOST:9090 [--dashboards DIR] [--json]
+usage: python tests/stack/check_queries.py --url URL [--user U] [--dashboards DIR] [--json]
+(the basic auth password, if any, comes from $PROMETHEUS_PASSWORD)
 exit status 1 when any query fails to parse.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
+import os
 import re
 import sys
 import urllib.error
@@ -74,11 +77,22 @@ def substitute(expr: str) -> str:
     return re.sub(r"\$\{(\w+)(?::\w+)?\}|\$(\w+)", value, expr)
 
 
-def query(url: str, expr: str, timeout: float = 10.0) -> tuple[bool, int, str]:
+def auth_header(user: str, password: str) -> dict[str, str]:
+    """The basic auth header, or none without a user."""
+    if not user:
+        return {}
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def query(
+    url: str, expr: str, timeout: float = 10.0, headers: dict[str, str] | None = None
+) -> tuple[bool, int, str]:
     """(parsed, number of series, error) for one instant query."""
     data = urllib.parse.urlencode({"query": expr}).encode()
+    request = urllib.request.Request(f"{url}/api/v1/query", data=data, headers=headers or {})
     try:
-        with urllib.request.urlopen(f"{url}/api/v1/query", data=data, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             body = json.load(response)
     except urllib.error.HTTPError as error:
         body = json.loads(error.read() or b"{}")
@@ -88,10 +102,10 @@ def query(url: str, expr: str, timeout: float = 10.0) -> tuple[bool, int, str]:
     return True, len(body["data"]["result"]), ""
 
 
-def check(url: str, directory: Path) -> list[Result]:
+def check(url: str, directory: Path, headers: dict[str, str] | None = None) -> list[Result]:
     results = []
     for uid, title, expr in dashboard_queries(directory):
-        parsed, series, error = query(url, substitute(expr))
+        parsed, series, error = query(url, substitute(expr), headers=headers)
         results.append(Result(uid, title, expr, parsed, series, error))
     return results
 
@@ -110,8 +124,12 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--url", required=True)
     parser.add_argument("--dashboards", type=Path, default=DASHBOARDS)
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--user", default="", help="basic auth user; the password is $PROMETHEUS_PASSWORD"
+    )
     args = parser.parse_args(argv)
-    results = check(args.url.rstrip("/"), args.dashboards)
+    headers = auth_header(args.user, os.environ.get("PROMETHEUS_PASSWORD", ""))
+    results = check(args.url.rstrip("/"), args.dashboards, headers)
     if args.json:
         print(json.dumps([asdict(r) for r in results], indent=1))
     else:

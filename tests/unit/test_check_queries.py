@@ -75,3 +75,10 @@ def test_parse_errors_fail_and_empty_results_are_reported(tmp_path: Path, promet
 
 def test_shipped_dashboards_hold_queries() -> None:
     assert len(check_queries.dashboard_queries(check_queries.DASHBOARDS)) >= 20
+
+
+def test_auth_header() -> None:
+    from tests.stack.check_queries import auth_header
+
+    assert auth_header("", "x") == {}
+    assert auth_header("admin", "pw") == {"Authorization": "Basic YWRtaW46cHc="}

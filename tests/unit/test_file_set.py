@@ -136,7 +136,7 @@ def test_a_refused_file_leaves_every_file_of_the_set_as_it_was(tmp_path: Path) -
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad", "good"]
 
 
-def test_validate_after_set_sees_the_rest_in_place_and_keeps_the_live_file(tmp_path: Path) -> None:
+def test_validate_after_set_sees_the_set_and_a_refusal_puts_it_back(tmp_path: Path) -> None:
     rule, main = tmp_path / "rule", tmp_path / "main"
     main.write_text("main-old")
     checker = tmp_path / "check"
@@ -147,14 +147,24 @@ def test_validate_after_set_sees_the_rest_in_place_and_keeps_the_live_file(tmp_p
     with pytest.raises(FailedError, match="No file was replaced"):
         run([spec(rule, content="rule-new"), spec(main, content="main ok", validate=check)])
     assert not rule.exists()
-    # Checked after the set, it sees the rule; refused, the rule stays and main does not.
+    # Checked after the set, it sees the rule; refused, the whole set goes back:
+    # the new rule is removed again and main keeps its old content.
     last = {"validate": check, "validate_after_set": True}
-    with pytest.raises(FailedError, match="It was not replaced; the rest of the set was"):
+    with pytest.raises(FailedError, match="the rest of the set was put back"):
         run([spec(rule, content="rule-new"), spec(main, content="main bad", **last)])
-    assert rule.read_text() == "rule-new"
+    assert not rule.exists()
     assert main.read_text() == "main-old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["check", "main"]
+    # A file that existed before is restored to its previous content.
+    rule.write_text("rule-old")
+    checker.write_text(f'#!/bin/sh\ngrep -q rule- {rule} && grep -q ok "$1"\n')
+    with pytest.raises(FailedError, match="the rest of the set was put back"):
+        run([spec(rule, content="rule-new"), spec(main, content="main bad", **last)])
+    assert rule.read_text() == "rule-old"
+    assert main.read_text() == "main-old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["check", "main", "rule"]
     outcome, _ = run([spec(rule, content="rule-new"), spec(main, content="main ok", **last)])
-    assert outcome.changed == [str(main)]
+    assert outcome.changed == [str(rule), str(main)]
     assert main.read_text() == "main ok"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["check", "main", "rule"]
 
