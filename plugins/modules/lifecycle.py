@@ -33,7 +33,9 @@ attributes:
     description: Changes nothing; reports whether it would start, restart or reload.
   diff_mode:
     support: none
+    description: No diff; it changes no file.
   platform:
+    support: full
     platforms: posix
     description: Needs systemd.
 options:
