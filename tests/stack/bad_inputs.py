@@ -1,7 +1,8 @@
 """Run site.yml once per bad input and check each run fails as an operator needs.
 
-Each case of the YAML file gives inventory values (``vars``), the texts the
-failure must show (``expect``, the variable's name first) and its ``kind``:
+Each case of the YAML file (tests/stack/bad_input_cases.yml) gives inventory
+values (``vars``), the texts the failure must show (``expect``, the variable's
+name first) and its ``kind``:
 
 - ``preflight``: refused by the input checks, before any host is touched:
   the run fails, names the variable, and no play after the checks started;

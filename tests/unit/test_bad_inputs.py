@@ -43,7 +43,7 @@ def test_report_and_labels() -> None:
 
 
 def test_the_stack_matrix_loads_and_is_large_enough() -> None:
-    cases = bad_inputs.load_cases(ROOT / "molecule" / "stack" / "bad_inputs.yml")
+    cases = bad_inputs.load_cases(ROOT / "tests" / "stack" / "bad_input_cases.yml")
     assert len(cases) >= 25
     assert {case.kind for case in cases} == {"preflight", "runtime"}
     # Each case names the variable it breaks (its first variable) in what it expects,
