@@ -36,7 +36,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent.parent
 # Plays that come after the input checks in site.yml: none may start on a refused input.
 LATER_PLAY = re.compile(r"^PLAY \[(?!Check the inputs)", re.MULTILINE)
-FAILURE_MSG = re.compile(r"^\s*(?:msg|fail_msg): (.*)$", re.MULTILINE)
+FAILURE_MSG = re.compile(r"^\s*(?:msg|fail_msg): ?(.*)$")
+# ansible-core 2.19 prints each failure once on one line.
+ERROR_LINE = re.compile(r"^\[ERROR\]: Task failed: (?:Action|Module) failed: (.*)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,21 @@ def load_cases(path: Path) -> list[Case]:
 
 def failure_message(output: str) -> str:
     """The first failure message of a run's output, on one line."""
-    for match in FAILURE_MSG.finditer(output):
-        text = match.group(1).strip().strip("'\"")
+    error = ERROR_LINE.search(output)
+    if error:
+        return error.group(1).strip()[:400]
+    lines = output.splitlines()
+    for number, line in enumerate(lines):
+        match = FAILURE_MSG.match(line)
+        if not match:
+            continue
+        indent = len(line) - len(line.lstrip())
+        parts = [] if match.group(1) in ("|-", "|", ">-") else [match.group(1)]
+        for following in lines[number + 1 :]:
+            if not following.strip() or len(following) - len(following.lstrip()) <= indent:
+                break
+            parts.append(following.strip())
+        text = " ".join(parts).strip().strip("'\"")
         if text:
             return text[:400]
     return ""

@@ -51,3 +51,10 @@ def test_the_stack_matrix_loads_and_is_large_enough() -> None:
     for case in cases:
         if case.kind == "preflight":
             assert any(name in " ".join(case.expect) for name in case.vars), case.label
+
+
+def test_failure_message_reads_wrapped_yaml_and_error_lines() -> None:
+    wrapped = "fatal: [a]: FAILED! =>\n    msg: 'first part\n        second part'\n    other: 1\n"
+    assert bad_inputs.failure_message(wrapped) == "first part second part"
+    line = "[ERROR]: Task failed: Action failed: x_var must be a port (got 0)\nOrigin: f.yml\n"
+    assert bad_inputs.failure_message(line) == "x_var must be a port (got 0)"
