@@ -244,10 +244,26 @@ CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], Problem]] = {
 }
 
 
-def input_problems(checks: Iterable[Mapping[str, Any]]) -> list[str]:
-    """One message per failed check: '<var> <what is expected> (got ...)'."""
+def _resolve(check: Mapping[str, Any], lists: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A check whose ``known``/``negatable`` name an entry of ``lists`` gets that entry."""
+    resolved = dict(check)
+    for key in ("known", "negatable"):
+        if isinstance(resolved.get(key), str):
+            resolved[key] = lists.get(resolved[key]) or ()
+    return resolved
+
+
+def input_problems(
+    checks: Iterable[Mapping[str, Any]], lists: Mapping[str, Any] | None = None
+) -> list[str]:
+    """One message per failed check: '<var> <what is expected> (got ...)'.
+
+    ``lists`` is a pinned release's flag list (roles/*/files/flags): a check's
+    ``known: flags`` then reads its ``flags`` entry, so the list is read once.
+    """
     problems: list[str] = []
-    for check in checks:
+    for raw in checks:
+        check = _resolve(raw, lists or {})
         kind = str(check.get("kind", ""))
         if kind not in CHECKS:
             raise ValueError(

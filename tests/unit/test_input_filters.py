@@ -134,6 +134,15 @@ def test_flags_against_the_pinned_list() -> None:
     assert problems("flags", ["--anything"]) == []
 
 
+def test_checks_can_name_an_entry_of_the_flag_list() -> None:
+    lists = {"flags": ["log.level"], "negatable": ["log.level"]}
+    check = {"var": "x_var", "kind": "flags", "known": "flags", "negatable": "negatable"}
+    assert input_problems([{**check, "value": ["--no-log.level"]}], lists) == []
+    assert "is not a flag" in input_problems([{**check, "value": ["--nope"]}], lists)[0]
+    # No list (another version): only the form is checked.
+    assert input_problems([{**check, "value": ["--nope"]}]) == []
+
+
 def test_choices_list() -> None:
     known = ["systemd", "processes"]
     assert problems("choices_list", ["systemd", {"name": "processes"}], known=known) == []
