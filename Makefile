@@ -9,6 +9,8 @@ BIN := $(VENV)/bin
 REQ_STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)
 COLLECTION_LINK := collections/ansible_collections/plugspace/monitoring
 DEMO_INVENTORY := inventory/demo
+# make bench's fleet case: node_exporter on this many hosts (several sizes: BENCH_HOSTS=1,20,50).
+BENCH_HOSTS ?= 20
 
 export PATH := $(CURDIR)/$(BIN):/usr/sbin:/usr/bin:/sbin:/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
@@ -49,9 +51,9 @@ package: setup ## Packaging checks on the built collection: sanity, galaxy-impor
 molecule: setup ## Molecule scenarios only (SCENARIO=name for one)
 	$(BIN)/python tests/run.py --stage molecule $(if $(SCENARIO),--scenario $(SCENARIO))
 
-bench: setup ## Time converge, no-op re-run and check mode (not part of make test)
+bench: setup ## Time converge, no-op re-run and check mode (not part of make test; BENCH_HOSTS=50 sizes the fleet)
 	$(BIN)/python tests/bench/bench_targets.py
-	$(BIN)/python tests/bench/bench_site.py
+	$(BIN)/python tests/bench/bench_site.py --hosts "$(BENCH_HOSTS)"
 
 dashboards: venv ## Regenerate the Grafana dashboards from dashboards/
 	$(BIN)/python -m dashboards.build --out roles/grafana/files/dashboards
