@@ -42,6 +42,9 @@ SCRATCH = ROOT / ".cache" / "bench"
 MIRROR = ROOT / ".cache" / "mirror"
 CASES = ("single", "stack", "fleet")
 DEFAULT_FLEET = 20
+# Measured: 50 bench containers hold about 140 inotify instances.
+INOTIFY_PER_HOST = 3
+INOTIFY_SPARE = 32
 RECAP = re.compile(
     r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)"
 )
@@ -177,6 +180,26 @@ def fleet_inventory(hosts: int, mirror: Path) -> dict[str, Any]:
     }
 
 
+def inotify_shortfall(hosts: int, limit: int) -> str | None:
+    """Why the kernel would not boot this many systemd containers, or None.
+
+    Each container's systemd holds a few inotify instances, all counted
+    against root's fs.inotify.max_user_instances (128 on this kernel by
+    default): past it, the last containers' systemd exits at boot."""
+    needed = INOTIFY_PER_HOST * hosts + INOTIFY_SPARE
+    if limit >= needed:
+        return None
+    return (
+        f"{hosts} systemd containers need about {needed} inotify instances, and "
+        f"fs.inotify.max_user_instances is {limit}: raise it first, "
+        f"e.g. sysctl -w fs.inotify.max_user_instances={max(512, needed)}"
+    )
+
+
+def inotify_limit() -> int:
+    return int(Path("/proc/sys/fs/inotify/max_user_instances").read_text())
+
+
 def write_fleet_inventory(directory: Path, hosts: int, mirror: Path) -> Path:
     """Write the fleet inventory to ``directory/hosts.yml`` (replacing what was there)."""
     shutil.rmtree(directory, ignore_errors=True)
@@ -224,6 +247,9 @@ def bench(case: str) -> list[Run]:
 
 
 def bench_fleet(hosts: int) -> list[Run]:
+    problem = inotify_shortfall(hosts, inotify_limit())
+    if problem:
+        raise SystemExit(problem)
     inventory = write_fleet_inventory(SCRATCH / f"fleet-{hosts}", hosts, MIRROR)
     return timed_steps("fleet", inventory, prepare=False)
 
@@ -271,14 +297,18 @@ def main(argv: Sequence[str]) -> int:
     os.environ.setdefault("MOLECULE_EPHEMERAL_DIRECTORY", str(SCRATCH))
     runs: list[Run] = []
     fleet: list[Run] = []
-    for case in args.case or CASES:
-        if case == "fleet":
-            for hosts in args.hosts:
-                fleet += bench_fleet(hosts)
-        else:
-            runs += bench(case)
-    tables = ([table(runs)] if runs else []) + ([fleet_table(fleet)] if fleet else [])
-    print("\n\n".join(tables))
+    try:
+        for case in args.case or CASES:
+            if case == "fleet":
+                for hosts in args.hosts:
+                    fleet += bench_fleet(hosts)
+            else:
+                runs += bench(case)
+    finally:
+        # What was measured before a failure is still worth seeing.
+        tables = ([table(runs)] if runs else []) + ([fleet_table(fleet)] if fleet else [])
+        if tables:
+            print("\n\n".join(tables), flush=True)
     return 0
 
 

@@ -161,3 +161,12 @@ def test_a_failed_removal_does_not_hide_the_first_error(
     with pytest.raises(SystemExit, match=r"^demo/down\.yml failed$"):
         bench_site.timed_steps("fleet", Path("inventory"), prepare=False)
     assert "warning: demo/down.yml failed" in capsys.readouterr().err
+
+
+def test_a_fleet_too_big_for_the_inotify_limit_is_refused_before_any_container() -> None:
+    assert bench_site.inotify_shortfall(20, 128) is None
+    problem = bench_site.inotify_shortfall(50, 128)
+    assert problem is not None
+    assert "fs.inotify.max_user_instances is 128" in problem
+    assert "sysctl -w fs.inotify.max_user_instances=512" in problem
+    assert bench_site.inotify_shortfall(50, 512) is None
