@@ -53,7 +53,11 @@ class FlagList:
 def parse_help(text: str, program: str, version: str) -> FlagList:
     """Flags (and node_exporter-style collectors with their defaults) from --help text."""
     result = FlagList(program, version)
-    kingpin = not text.lstrip().startswith("Usage of ")
+    # Go's flag package prints "Usage of X:" first, or (VictoriaMetrics) a text of its
+    # own: kingpin only when its "--flag" lines are there.
+    kingpin = not text.lstrip().startswith("Usage of ") and bool(
+        re.search(r"^\s+(?:-\w, )?--\w", text, re.MULTILINE)
+    )
     for line in text.splitlines():
         if kingpin:
             match = KINGPIN.match(line)

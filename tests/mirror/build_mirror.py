@@ -213,6 +213,43 @@ COMPONENTS: tuple[Component, ...] = (
     ),
 )
 
+# VictoriaMetrics: goreleaser-style archives without a folder, the binaries named
+# `<program>-prod`, one checksum file per archive. Debian ships one package with all
+# of them; it has no cluster binaries (vminsert, vmselect, vmstorage).
+COMPONENTS += (
+    Component(
+        program="victoria-metrics",
+        version="1.145.0",
+        debs=("victoria-metrics",),
+        repo="VictoriaMetrics/VictoriaMetrics",
+        archive="victoria-metrics-linux-amd64-v{version}.tar.gz",
+        top_folder=None,
+        checksum_file="victoria-metrics-linux-amd64-v{version}_checksums.txt",
+        members=(Member("victoria-metrics-prod", ("usr/bin/victoria-metrics",), executable=True),),
+    ),
+    Component(
+        program="vmutils",
+        version="1.145.0",
+        debs=("victoria-metrics",),
+        repo="VictoriaMetrics/VictoriaMetrics",
+        archive="vmutils-linux-amd64-v{version}.tar.gz",
+        top_folder=None,
+        checksum_file="vmutils-linux-amd64-v{version}_checksums.txt",
+        members=tuple(
+            Member(f"{tool}-prod", (f"usr/bin/{tool}",), executable=True)
+            for tool in (
+                "vmagent",
+                "vmalert",
+                "vmalert-tool",
+                "vmauth",
+                "vmbackup",
+                "vmctl",
+                "vmrestore",
+            )
+        ),
+    ),
+)
+
 # Host-side tools: (program of the component, member of its archive).
 TOOLS: tuple[tuple[str, str], ...] = (("prometheus", "promtool"), ("alertmanager", "amtool"))
 

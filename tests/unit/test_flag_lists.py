@@ -25,7 +25,12 @@ def _pinned(role: Path) -> str:
 
 
 def _binary(program: str, version: str, into: Path) -> Path | None:
-    for archive in MIRROR.glob(f"**/v{version}/*{version}*linux*amd64.tar.gz"):
+    # Prometheus-style names put the version first, VictoriaMetrics's the platform.
+    archives = [
+        *MIRROR.glob(f"**/v{version}/*{version}*linux*amd64.tar.gz"),
+        *MIRROR.glob(f"**/v{version}/*linux-amd64-v{version}.tar.gz"),
+    ]
+    for archive in archives:
         with tarfile.open(archive) as tar:
             for member in tar.getmembers():
                 source = tar.extractfile(member) if member.isfile() else None
