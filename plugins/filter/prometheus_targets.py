@@ -14,7 +14,9 @@ Each host's target is ``<address>:<port>`` where the address is
 ``monitoring_address``, else ``ansible_host``, else the inventory name, and the
 port is the host's own ``<var_prefix>_port`` (default: the spec's ``port``).
 The ``instance`` label is the inventory name. A host whose
-``<var_prefix>_web_tls_cert_file`` is set is scraped over HTTPS; one whose
+``<var_prefix>_web_tls_cert_file`` is set is scraped over HTTPS, as is, for a
+job marked ``monitoring_tls: true`` (a service of this collection), a host
+with ``monitoring_tls`` on; one whose
 ``<var_prefix>_web_basic_auth_users`` is set is scraped with basic auth. Hosts
 of one job with different credentials need separate scrape configs (basic
 auth is per scrape config): they share the job label through a ``job`` target
@@ -55,6 +57,7 @@ JOB_KEYS = frozenset(
         "scrape_interval",
         "scrape_timeout",
         "tls_config",
+        "monitoring_tls",
         "scrape",
     }
 )
@@ -82,6 +85,8 @@ class JobSpec:
     scrape_timeout: str | None
     tls_config: dict[str, Any] | None
     scrape: dict[str, Any]
+    # A service of this collection: served over TLS when its host has monitoring_tls on.
+    monitoring_tls: bool = False
 
 
 @dataclass
@@ -124,6 +129,12 @@ def _probe_targets(value: Any, job: str, module: str) -> list[tuple[str, str]]:
     return result
 
 
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "on", "1")
+    return bool(value)
+
+
 def job_spec(name: str, raw: Mapping[str, Any]) -> JobSpec:
     """Validate one job spec and fill in its defaults."""
     unknown = sorted(set(raw) - JOB_KEYS)
@@ -154,6 +165,7 @@ def job_spec(name: str, raw: Mapping[str, Any]) -> JobSpec:
         scrape_timeout=str(raw["scrape_timeout"]) if raw.get("scrape_timeout") else None,
         tls_config=dict(tls_config) if tls_config else None,
         scrape=dict(raw.get("scrape") or {}),
+        monitoring_tls=_truthy(raw.get("monitoring_tls", False)),
     )
 
 
@@ -257,7 +269,8 @@ def _host_target(host: str, view: Mapping[str, Any], spec: JobSpec) -> tuple[str
     port_value = _get(view, spec.port_var)
     port = spec.port if port_value is None else _as_int(port_value, f"host {host}: {spec.port_var}")
     labels: dict[str, str] = {}
-    if _get(view, f"{spec.var_prefix}_web_tls_cert_file"):
+    tls = spec.monitoring_tls and _truthy(_get(view, "monitoring_tls"))
+    if tls or _get(view, f"{spec.var_prefix}_web_tls_cert_file"):
         labels["__scheme__"] = "https"
     path = _get(view, spec.path_var)
     if path and str(path) != spec.metrics_path:
