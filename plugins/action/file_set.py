@@ -87,7 +87,13 @@ class ActionModule(ActionBase):  # type: ignore[misc]  # ansible ships no type h
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         super().run(tmp, task_vars)
-        args = copy.deepcopy(dict(self._task.args))
+        return self.converge_files(dict(self._task.args), task_vars)
+
+    def converge_files(
+        self, task_args: dict[str, Any], task_vars: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """One file_set run on the host (two when controller files must be transferred)."""
+        args = copy.deepcopy(task_args)
         files: list[dict[str, Any]] = list(args.get("files") or [])
         if not isinstance(files, list) or not all(isinstance(f, dict) for f in files):
             raise AnsibleActionFail("files must be a list of dicts")
