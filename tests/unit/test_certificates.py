@@ -41,13 +41,20 @@ def _ca(tmp: Path, common: str = "test CA") -> tuple[Path, ec.EllipticCurvePriva
 
 
 def _host(
-    tmp: Path, ca_key: ec.EllipticCurvePrivateKey, issuer: x509.Name, sans: list[str], days_left: float, days: float
+    tmp: Path,
+    ca_key: ec.EllipticCurvePrivateKey,
+    issuer: x509.Name,
+    sans: list[str],
+    days_left: float,
+    days: float,
 ) -> Path:
     key = ec.generate_private_key(ec.SECP256R1())
     names: list[x509.GeneralName] = []
     for san in sans:
         kind, value = san.split(":", 1)
-        names.append(x509.DNSName(value) if kind == "DNS" else x509.IPAddress(ipaddress.ip_address(value)))
+        names.append(
+            x509.DNSName(value) if kind == "DNS" else x509.IPAddress(ipaddress.ip_address(value))
+        )
     cert = (
         x509.CertificateBuilder()
         .subject_name(_name("web1"))
@@ -75,7 +82,9 @@ def test_sans_name_the_host_its_address_and_loopback() -> None:
     ]
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("365d", 31536000), ("90s", 90), ("1h30m", 5400), ("1y", 31536000)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("365d", 31536000), ("90s", 90), ("1h30m", 5400), ("1y", 31536000)]
+)
 def test_durations(text: str, seconds: int) -> None:
     assert duration_seconds(text) == seconds
 
@@ -107,18 +116,31 @@ def test_renewal_by_time(tmp_path: Path, days_left: float, validity: str, reason
 
 def test_missing_other_names_and_other_ca_are_due(tmp_path: Path) -> None:
     ca, key, subject = _ca(tmp_path)
-    assert certificate_renewal(str(tmp_path / "none.crt"), str(ca), SANS, "365d", 0.3, now=NOW) == "no certificate yet"
+    assert (
+        certificate_renewal(str(tmp_path / "none.crt"), str(ca), SANS, "365d", 0.3, now=NOW)
+        == "no certificate yet"
+    )
     cert = _host(tmp_path, key, subject, SANS[:1], days_left=365, days=365)
-    assert certificate_renewal(str(cert), str(ca), SANS, "365d", 0.3, now=NOW) == "its names changed"
-    other, other_key, other_subject = _ca(tmp_path, "other CA")
+    assert (
+        certificate_renewal(str(cert), str(ca), SANS, "365d", 0.3, now=NOW) == "its names changed"
+    )
+    _other, other_key, other_subject = _ca(tmp_path, "other CA")
     cert = _host(tmp_path, other_key, other_subject, SANS, days_left=365, days=365)
-    assert certificate_renewal(str(cert), str(ca), SANS, "365d", 0.3, now=NOW) == "issued by another CA"
+    assert (
+        certificate_renewal(str(cert), str(ca), SANS, "365d", 0.3, now=NOW)
+        == "issued by another CA"
+    )
     # Same CA name, another key: the signature gives it away.
     impostor = ec.generate_private_key(ec.SECP256R1())
     cert = _host(tmp_path, impostor, subject, SANS, days_left=365, days=365)
-    assert certificate_renewal(str(cert), str(ca), SANS, "365d", 0.3, now=NOW) == "not signed by this CA's key"
+    assert (
+        certificate_renewal(str(cert), str(ca), SANS, "365d", 0.3, now=NOW)
+        == "not signed by this CA's key"
+    )
     (tmp_path / "web1.crt").write_text("garbage")
-    assert certificate_renewal(str(tmp_path / "web1.crt"), str(ca), SANS, "365d", 0.3, now=NOW).startswith("unreadable")
+    assert certificate_renewal(
+        str(tmp_path / "web1.crt"), str(ca), SANS, "365d", 0.3, now=NOW
+    ).startswith("unreadable")
 
 
 @pytest.mark.parametrize("share", [0, 1, 1.5, -0.1])

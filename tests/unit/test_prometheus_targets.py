@@ -108,6 +108,21 @@ def test_tls_and_own_metrics_path_become_target_labels() -> None:
     assert labels == {"__scheme__": "https", "__metrics_path__": "/node", "instance": "a"}
 
 
+@pytest.mark.parametrize(
+    ("marked", "host_tls", "scheme"),
+    [(True, True, "https"), (True, "false", None), (False, True, None), (True, "yes", "https")],
+)
+def test_monitoring_tls_makes_the_collections_own_services_https(
+    marked: bool, host_tls: Any, scheme: str | None
+) -> None:
+    jobs = {"node-exporter": {**JOBS["node-exporter"], "monitoring_tls": marked}}
+    hostvars = {"a": {"monitoring_tls": host_tls}}
+    labels = only_config(
+        prometheus_file_sd({"node_exporter": ["a"]}, hostvars, jobs), "node-exporter"
+    )["targets"][0]["labels"]
+    assert labels.get("__scheme__") == scheme
+
+
 def test_hosts_with_different_credentials_get_their_own_scrape_config_but_keep_the_job() -> None:
     groups = {"node_exporter": ["plain", "auth1", "auth2", "other"]}
     shared = {"prometheus": "s3cret", "admin": "x"}

@@ -22,7 +22,8 @@ def render(**overrides: Any) -> str:
         "binary_service_group": "x",
         "__binary_service_env_file": "/etc/x/x.env",
         "binary_service_web_config": True,
-        "binary_service_web_tls_cert_file": "",
+        "__binary_service_web_cert_file": "",
+        "binary_service_ip_address_allow": [],
         "binary_service_bin_dir": "/usr/local/bin",
         "binary_service_binaries": ["x"],
         "binary_service_args": ["--web.listen-address=:9100"],
@@ -44,7 +45,7 @@ def render(**overrides: Any) -> str:
 
 
 def test_turning_tls_on_changes_the_unit() -> None:
-    plain, tls = render(), render(binary_service_web_tls_cert_file="/etc/x/cert.pem")
+    plain, tls = render(), render(__binary_service_web_cert_file="/etc/x/cert.pem")
     assert plain != tls
     assert "serves plain HTTP" in plain
     assert "serves TLS" in tls
@@ -67,3 +68,9 @@ def test_allowed_system_calls_come_after_the_deny_list() -> None:
     ]
     assert "ProtectClock=no" in unit
     assert "StartLimitIntervalSec=0" in unit
+
+
+def test_an_address_allow_list_drops_every_other_peer() -> None:
+    assert "IPAddress" not in render()
+    unit = render(binary_service_ip_address_allow=["localhost", "10.0.0.0/8"])
+    assert "IPAddressDeny=any\nIPAddressAllow=localhost 10.0.0.0/8\n" in unit
