@@ -30,8 +30,11 @@ demo: setup ## Bring the whole stack up in local systemd containers (site.yml + 
 	$(BIN)/ansible-playbook -i $(DEMO_INVENTORY) demo/info.yml
 
 demo-alert: venv ## Walk an alert through the demo: Redis down, RedisDown firing, notified, resolved
-	$(BIN)/python -m tools.demo_alert --prometheus http://127.0.0.1:9090 --sinks http://127.0.0.1:8081 \
-	  --container plugspace-demo-data --instance demo-data
+	@# monitoring_tls: Prometheus over TLS from the demo's private CA, with a password (read from the inventory).
+	PROMETHEUS_PASSWORD="$$($(BIN)/ansible-inventory -i $(DEMO_INVENTORY) --host demo-monitor \
+	  | $(BIN)/python -c 'import json, sys; print(next(iter(json.load(sys.stdin)["prometheus_web_basic_auth_users"].values())))')" \
+	$(BIN)/python -m tools.demo_alert --prometheus https://127.0.0.1:9090 --sinks http://127.0.0.1:8081 \
+	  --container plugspace-demo-data --instance demo-data --ca-file inventory/pki/demo/ca.crt --user admin
 
 demo-down: ## Remove the demo containers and network
 	$(BIN)/ansible-playbook -i $(DEMO_INVENTORY) demo/down.yml

@@ -8,14 +8,22 @@ notice. Every wait is bounded and says what it waits for; Redis is started
 again whatever happens. The last line says whether the whole path worked
 (exit status 0) or where it broke (exit status 1).
 
-    python -m tools.demo_alert --prometheus http://127.0.0.1:9090 --sinks http://127.0.0.1:8081 \\
-        --container plugspace-demo-data --instance demo-data
+    python -m tools.demo_alert --prometheus https://127.0.0.1:9090 --sinks http://127.0.0.1:8081 \\
+        --container plugspace-demo-data --instance demo-data \\
+        --ca-file inventory/pki/demo/ca.crt --user admin   # the password: $PROMETHEUS_PASSWORD
+
+With ``monitoring_tls`` on, Prometheus answers over TLS from the demo's
+private CA (``--ca-file``) and asks for a password (``--user``, the password
+in ``$PROMETHEUS_PASSWORD``, never on the command line).
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
+import os
+import ssl
 import subprocess
 import sys
 import time
@@ -38,6 +46,8 @@ class Config:
     container: str = "plugspace-demo-data"
     instance: str = "demo-data"
     docker: str = "/usr/bin/docker"
+    ca_file: str = ""
+    user: str = ""
     alert: str = "RedisDown"
     service: str = "redis-server"
     interval: float = 2.0
@@ -84,9 +94,28 @@ class PathBrokenError(Exception):
     """A step did not happen within its bound."""
 
 
-def get_json(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=HTTP_TIMEOUT) as response:
+def get_json(
+    url: str, headers: Mapping[str, str] | None = None, context: ssl.SSLContext | None = None
+) -> Any:
+    request = urllib.request.Request(url, headers=dict(headers or {}))
+    with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT, context=context) as response:
         return json.loads(response.read())
+
+
+def prometheus_fetch(
+    prometheus: str, ca_file: str, user: str, password: str
+) -> Callable[[str], Any]:
+    """A fetch that trusts ``ca_file`` and logs in as ``user`` for Prometheus's URLs only."""
+    context = ssl.create_default_context(cafile=ca_file) if ca_file else None
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    headers = {"Authorization": f"Basic {token}"} if user else {}
+
+    def fetch(url: str) -> Any:
+        if url.startswith(prometheus):
+            return get_json(url, headers, context)
+        return get_json(url)
+
+    return fetch
 
 
 def alert_state(alerts: Any, name: str, instance: str) -> tuple[str, dict[str, str]]:
@@ -274,6 +303,10 @@ def parse_args(argv: Sequence[str] | None) -> Config:
         "--instance", default=defaults.instance, help="the data host's inventory name"
     )
     parser.add_argument("--docker", default=defaults.docker)
+    parser.add_argument("--ca-file", default="", help="CA certificate of an https Prometheus")
+    parser.add_argument(
+        "--user", default="", help="Prometheus user; the password is $PROMETHEUS_PASSWORD"
+    )
     args = parser.parse_args(argv)
     return Config(
         prometheus=args.prometheus.rstrip("/"),
@@ -281,6 +314,8 @@ def parse_args(argv: Sequence[str] | None) -> Config:
         container=args.container,
         instance=args.instance,
         docker=args.docker,
+        ca_file=args.ca_file,
+        user=args.user,
     )
 
 
@@ -288,7 +323,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     def say(line: str) -> None:
         print(line, flush=True)
 
-    last = Walk(parse_args(argv), say=say).run()
+    config = parse_args(argv)
+    fetch = prometheus_fetch(
+        config.prometheus, config.ca_file, config.user, os.environ.get("PROMETHEUS_PASSWORD", "")
+    )
+    last = Walk(config, say=say, fetch=fetch).run()
     say(last)
     return 0 if "the whole path worked" in last else 1
 

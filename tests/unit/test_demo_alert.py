@@ -151,3 +151,18 @@ def test_parse_args(argv: list[str]) -> None:
     config = demo_alert.parse_args(argv)
     assert not config.prometheus.endswith("/")
     assert config.instance == ("db" if argv else "demo-data")
+
+
+def test_only_prometheus_gets_the_password_and_the_ca(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[str, Any, Any]] = []
+
+    def fake(url: str, headers: Any = None, context: Any = None) -> Any:
+        seen.append((url, headers, context))
+        return {}
+
+    monkeypatch.setattr(demo_alert, "get_json", fake)
+    fetch = demo_alert.prometheus_fetch("https://127.0.0.1:9090", "", "admin", "pw")
+    fetch("https://127.0.0.1:9090/api/v1/alerts")
+    fetch("http://127.0.0.1:8081/notifications")
+    assert seen[0][1] == {"Authorization": "Basic YWRtaW46cHc="}
+    assert seen[1] == ("http://127.0.0.1:8081/notifications", None, None)
