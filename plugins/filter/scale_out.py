@@ -53,6 +53,12 @@ def _address(host: str, view: Mapping[str, Any]) -> str:
     return address
 
 
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "on", "1")
+    return bool(value)
+
+
 def monitoring_addresses(hosts: Sequence[str], hostvars: Mapping[str, Any]) -> list[str]:
     """Each host's address as Prometheus reaches it (IPv6 bracketed), in order."""
     return [_address(host, _view(hostvars, host)) for host in dict.fromkeys(hosts)]
@@ -158,16 +164,19 @@ def victoriametrics_endpoints(
 ) -> list[dict[str, Any]]:
     """Each VictoriaMetrics host's write and read (Prometheus API) URLs and credentials.
 
-    ``[{host, write_url, read_url, basic_auth_user, password}]``: the single
-    node at ``victoriametrics_port``, or vmauth of the cluster flavour there;
-    https when the host's ``victoriametrics_web_tls_cert_file`` is set; basic
-    auth with ``user`` (else the first) of its ``victoriametrics_web_basic_auth_users``.
+    ``[{host, write_url, read_url, basic_auth_user, password, monitoring_tls}]``:
+    the single node at ``victoriametrics_port``, or vmauth of the cluster
+    flavour there; https when the host has ``monitoring_tls`` on (its
+    certificate from the collection's private CA, ``monitoring_tls`` true in
+    the entry) or its ``victoriametrics_web_tls_cert_file`` set; basic auth
+    with ``user`` (else the first) of its ``victoriametrics_web_basic_auth_users``.
     """
     endpoints: list[dict[str, Any]] = []
     for host in dict.fromkeys(hosts):
         view = _view(hostvars, host)
         port = view.get("victoriametrics_port") or DEFAULT_VM_PORT
-        scheme = "https" if view.get("victoriametrics_web_tls_cert_file") else "http"
+        private_ca = _truthy(view.get("monitoring_tls"))
+        scheme = "https" if private_ca or view.get("victoriametrics_web_tls_cert_file") else "http"
         cluster = view.get("victoriametrics_flavour") == "cluster"
         base = f"{scheme}://{_address(host, view)}:{int(port)}"
         users = view.get("victoriametrics_web_basic_auth_users") or {}
@@ -181,6 +190,7 @@ def victoriametrics_endpoints(
                 "read_url": base + (CLUSTER_READ_PATH if cluster else SINGLE_READ_PATH),
                 "basic_auth_user": str(name),
                 "password": str(users[name]) if name else "",
+                "monitoring_tls": private_ca,
             }
         )
     return endpoints

@@ -109,6 +109,24 @@ def test_endpoints_give_grafana_the_query_url() -> None:
     (single,) = victoriametrics_endpoints(["vm"], {"vm": {}})
     assert single["read_url"] == "http://vm:8428"
     assert single["basic_auth_user"] == ""
+    assert single["monitoring_tls"] is False
+
+
+def test_monitoring_tls_puts_remote_write_on_https_with_the_client_tls_config() -> None:
+    hostvars = {
+        "vm": {"monitoring_tls": True, "victoriametrics_web_basic_auth_users": {"prometheus": "pw"}}
+    }
+    client = {
+        "ca_file": "/etc/prometheus/ca.crt",
+        "cert_file": "/etc/prometheus/tls.crt",
+        "key_file": "/etc/prometheus/tls.key",
+    }
+    (entry,) = prometheus_remote_write(["vm"], hostvars, {"tls_config": client})["remote_write"]
+    assert entry["url"] == "https://vm:8428/api/v1/write"
+    assert entry["tls_config"] == client
+    (endpoint,) = victoriametrics_endpoints(["vm"], {"vm": {"monitoring_tls": "true"}})
+    assert endpoint["read_url"] == "https://vm:8428"
+    assert endpoint["monitoring_tls"] is True
 
 
 def test_filters_are_registered() -> None:
