@@ -4,12 +4,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from pathlib import Path
-from typing import Any
-
-from ansible.plugins.callback import CallbackBase
-
 DOCUMENTATION = r"""
 name: preload
 type: aggregate
@@ -30,6 +24,12 @@ description:
 requirements:
   - Enable it in C(ansible.cfg), C(callbacks_enabled = plugspace.monitoring.preload).
 """
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ansible.plugins.callback import CallbackBase
 
 COLLECTION = "plugspace.monitoring"
 ROOT = Path(__file__).resolve().parents[2]

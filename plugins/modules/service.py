@@ -15,7 +15,7 @@ description:
   - The service lifecycle of P(plugspace.monitoring.binary_service#role) as one task per
     host, so that a run over many hosts forks one worker per host instead of three.
   - The install step is a M(plugspace.monitoring.file_set) run with O(install) (account,
-    directories, binaries, environment file, web config, unit and O(install.service)).
+    directories, binaries, environment file, web config, unit and C(service)).
   - The config step is a second M(plugspace.monitoring.file_set) run with O(config)'s
     C(files) and C(purge), after the install so that validators can use the new binaries.
     It is rendered only when it runs, and skipped when it holds nothing. A refusal fails
