@@ -14,6 +14,11 @@ BENCH_HOSTS ?= 20
 
 export PATH := $(CURDIR)/$(BIN):/usr/sbin:/usr/bin:/sbin:/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+# The demo's runs use the test harness's preload callback too (tests/plugins/callback:
+# plugins loaded once, before Ansible forks its workers); ansible.cfg, the collection's
+# own, does not enable it. make test and make bench enable it in tests/run.py and tests/bench.
+demo demo-down: export ANSIBLE_CALLBACK_PLUGINS := $(CURDIR)/tests/plugins/callback
+demo demo-down: export ANSIBLE_CALLBACKS_ENABLED := preload
 
 .PHONY: help demo demo-alert demo-down test lint unit package molecule setup venv link engine images mirror bench dashboards
 

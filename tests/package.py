@@ -124,6 +124,9 @@ def tool_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = f"{BIN}:{env.get('PATH', '/usr/bin:/bin')}"
     env.pop("ANSIBLE_CONFIG", None)  # the repository's ansible.cfg is not the user's
+    # Nor is the test harness's preload callback (tests/run.py enables it for every check).
+    env.pop("ANSIBLE_CALLBACK_PLUGINS", None)
+    env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
     env.update(extra)
     return env
 

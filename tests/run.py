@@ -25,7 +25,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +34,10 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 LOGS = ROOT / ".cache" / "logs"
 MIRROR = ROOT / ".cache" / "mirror"
+# The harness's accelerator, not part of the collection (its docstring says why):
+# every ansible-playbook and Molecule run of the harness loads the plugins once,
+# before Ansible forks its workers.
+PRELOAD_FOLDER = ROOT / "tests" / "plugins" / "callback"
 
 # Dependency order: what later scenarios build on goes first.
 SCENARIO_ORDER = (
@@ -180,9 +184,21 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         return
 
 
+def preload_env(env: Mapping[str, str]) -> dict[str, str]:
+    """ANSIBLE_CALLBACK_PLUGINS and ANSIBLE_CALLBACKS_ENABLED that find and enable the
+    preload callback (tests/plugins/callback), keeping the paths and callbacks ``env`` has."""
+    paths = [str(PRELOAD_FOLDER), *env.get("ANSIBLE_CALLBACK_PLUGINS", "").split(os.pathsep)]
+    names = [*env.get("ANSIBLE_CALLBACKS_ENABLED", "").split(","), "preload"]
+    return {
+        "ANSIBLE_CALLBACK_PLUGINS": os.pathsep.join(dict.fromkeys(p for p in paths if p)),
+        "ANSIBLE_CALLBACKS_ENABLED": ",".join(dict.fromkeys(n.strip() for n in names if n.strip())),
+    }
+
+
 def environment(mirror_url: str, report_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
+        preload_env(env),
         PATH=f"{BIN}:/usr/bin:/usr/sbin:{env.get('PATH', '')}",
         PLUGSPACE_MIRROR_URL=mirror_url,
         PLUGSPACE_REPORT_DIR=str(report_dir),

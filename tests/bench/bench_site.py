@@ -37,6 +37,10 @@ from typing import Any, Protocol
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.run import preload_env  # noqa: E402
+
 BIN = ROOT / ".venv" / "bin"
 SCRATCH = ROOT / ".cache" / "bench"
 MIRROR = ROOT / ".cache" / "mirror"
@@ -292,6 +296,8 @@ def main(argv: Sequence[str]) -> int:
     )
     args = parser.parse_args(argv)
     os.environ.setdefault("ANSIBLE_CONFIG", str(ROOT / "ansible.cfg"))
+    # The test harness's preload callback, as in make test (not in the collection's ansible.cfg).
+    os.environ.update(preload_env(os.environ))
     # The stack scenario's prepare reads these (it is shared with Molecule).
     SCRATCH.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("MOLECULE_PROJECT_DIRECTORY", str(ROOT))

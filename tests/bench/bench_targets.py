@@ -40,6 +40,7 @@ from plugins.filter.prometheus_targets import (  # noqa: E402
     prometheus_scrape_secrets,
     prometheus_sd_json,
 )
+from tests.run import preload_env  # noqa: E402
 
 DEFAULTS = yaml.safe_load((REPO / "roles/prometheus/defaults/main.yml").read_text(encoding="utf-8"))
 JOBS: dict[str, dict[str, Any]] = DEFAULTS["prometheus_scrape_jobs"]
@@ -148,6 +149,7 @@ def bench_ansible(sizes: list[int]) -> dict[int, float]:
         "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
         "ANSIBLE_FACT_CACHING": "memory",
     }
+    env.update(preload_env(env))  # the test harness's preload callback, as in make test
     with tempfile.TemporaryDirectory() as tmp:
         playbook = Path(tmp) / "plan.yml"
         playbook.write_text(PLAYBOOK, encoding="utf-8")

@@ -1,4 +1,5 @@
-"""plugins/callback/preload.py: what it loads before the workers fork."""
+"""tests/plugins/callback/preload.py (the test harness's accelerator): what it loads before
+the workers fork, and that the harness enables it while the collection's ansible.cfg does not."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from plugins.callback import preload
+import yaml
+
+from tests import run
+from tests.plugins.callback import preload
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,6 +30,11 @@ class FakeLoader:
         if name == "broken":
             raise ImportError("no such module")
         return object() if name in self.known else None
+
+
+def test_it_finds_the_collection_from_under_tests() -> None:
+    assert preload.ROOT == ROOT
+    assert (preload.ROOT / "galaxy.yml").is_file()
 
 
 def test_filters_are_named_by_their_sidecars() -> None:
@@ -104,7 +113,7 @@ import sys
 from types import SimpleNamespace
 from ansible.plugins import loader
 loader.init_plugin_loader([sys.argv[1]])
-from plugins.callback import preload
+from tests.plugins.callback import preload
 root = preload.ROOT
 filters = preload.collection_plugins(root, "filter", ".yml")
 actions = [*preload.BUILTIN_ACTIONS, *preload.collection_plugins(root, "action", ".py")]
@@ -134,3 +143,27 @@ def test_every_listed_plugin_loads_with_ansible_and_a_play_warms_its_connection(
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().endswith("ok")
+
+
+def test_the_harness_enables_it_and_keeps_what_the_environment_has() -> None:
+    folder = str(ROOT / "tests" / "plugins" / "callback")
+    assert run.preload_env({}) == {
+        "ANSIBLE_CALLBACK_PLUGINS": folder,
+        "ANSIBLE_CALLBACKS_ENABLED": "preload",
+    }
+    mine = {"ANSIBLE_CALLBACK_PLUGINS": "/mine", "ANSIBLE_CALLBACKS_ENABLED": "profile_tasks"}
+    assert run.preload_env(mine) == {
+        "ANSIBLE_CALLBACK_PLUGINS": f"{folder}:/mine",
+        "ANSIBLE_CALLBACKS_ENABLED": "profile_tasks,preload",
+    }
+    assert run.preload_env(run.preload_env(mine)) == run.preload_env(mine)
+    env = run.environment("http://127.0.0.1:1", ROOT)
+    assert env["ANSIBLE_CALLBACKS_ENABLED"].split(",")[-1] == "preload"
+    assert env["ANSIBLE_CALLBACK_PLUGINS"].split(":")[0] == folder
+
+
+def test_the_collection_neither_ships_nor_enables_it() -> None:
+    assert not (ROOT / "plugins" / "callback").exists()
+    assert "preload" not in (ROOT / "ansible.cfg").read_text()
+    galaxy = yaml.safe_load((ROOT / "galaxy.yml").read_text())
+    assert "tests" in galaxy["build_ignore"]

@@ -1,15 +1,27 @@
 # Copyright: (c) 2026, Plugspace platform team
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Callback plugspace.monitoring.preload: load plugins once, before the workers fork."""
+"""Callback preload: the test harness's accelerator, plugins loaded once before the workers fork.
+
+Not part of the collection (galaxy.yml's build_ignore leaves tests/ out): it reaches
+into ansible-core internals (the play's variable manager and inventory, the plugin
+loaders), which no public API promises to keep, and it changes no result, so users
+do not need it. tests/run.py, tests/bench/*.py and the Makefile's demo enable it
+with ANSIBLE_CALLBACK_PLUGINS=<this folder> and ANSIBLE_CALLBACKS_ENABLED=preload.
+"""
 
 from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: preload
 type: aggregate
-short_description: Load the plugins every task needs once on the controller, before workers fork
-version_added: 0.1.0
+short_description: Test harness only, load the plugins every task needs once, before workers fork
 description:
+  - Not a plugin of the plugspace.monitoring collection and not shipped with it
+    (it lives under C(tests/), which the built collection leaves out). It is the
+    test harness's accelerator for C(make test), C(make bench) and C(make demo),
+    and it reaches into ansible-core internals (the play's variable manager and
+    inventory, the plugin loaders) that no public API promises to keep. Users of
+    the collection do not need it; it changes no result.
   - Ansible forks a worker process for every task on every host, and each worker
     imports the plugins it uses (the connection plugin, filters, lookups, action
     plugins) afresh, because the main process never loaded them. With
@@ -17,12 +29,13 @@ description:
     of controller CPU per task and host.
   - At the start of each play this callback loads, in the main process, the
     connection plugins that the play's hosts use, Ansible's own filters and tests,
-    this collection's filters, lookups and action plugins, and the builtin
+    the collection's filters, lookups and action plugins, and the builtin
     lookups and actions the collection's roles run. Forked workers inherit them.
-  - It changes no result and prints nothing; a plugin that fails to load here is
-    skipped (the task that needs it reports the error as usual).
+  - It prints nothing; a plugin that fails to load here is skipped (the task that
+    needs it reports the error as usual).
 requirements:
-  - Enable it in C(ansible.cfg), C(callbacks_enabled = plugspace.monitoring.preload).
+  - Found through C(ANSIBLE_CALLBACK_PLUGINS) (this folder, C(tests/plugins/callback))
+    and enabled with C(ANSIBLE_CALLBACKS_ENABLED=preload), as the test harness does.
 """
 
 from collections.abc import Iterable
@@ -32,7 +45,8 @@ from typing import Any
 from ansible.plugins.callback import CallbackBase
 
 COLLECTION = "plugspace.monitoring"
-ROOT = Path(__file__).resolve().parents[2]
+# The repository, which is the collection: tests/plugins/callback/preload.py -> ../../..
+ROOT = Path(__file__).resolve().parents[3]
 # What the collection's roles run besides their own plugins.
 BUILTIN_ACTIONS = (
     "ansible.builtin.normal",
@@ -104,7 +118,7 @@ class CallbackModule(CallbackBase):  # type: ignore[misc]  # ansible ships no ty
 
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = "aggregate"
-    CALLBACK_NAME = "plugspace.monitoring.preload"
+    CALLBACK_NAME = "preload"
     CALLBACK_NEEDS_ENABLED = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
