@@ -2,9 +2,11 @@
 
 The roles check ``*_extra_flags`` (and node_exporter's collector names)
 against these lists before any host is touched, on the controller, without
-running the binary there (the controller may be another OS or architecture).
+running the binary there (the controller may be another OS or architecture):
+each flag must be known, a switch must carry no value (Go's flag package
+allows a bool: ``-x=false``) and any other flag needs one (``--x=VALUE``).
 
-``python -m tools.flag_lists BINARY ROLE_FILE`` writes the list of one
+``python -m tools.flag_lists BINARY PROGRAM VERSION OUT`` writes the list of one
 binary; tests/unit/test_flag_lists.py runs every pinned binary of the test
 mirror and fails when a committed list is out of step with it.
 """
@@ -21,10 +23,16 @@ from pathlib import Path
 
 import yaml
 
-# kingpin: "  -h, --[no-]help   Show ...", "      --web.listen-address=:9100 ..."
-KINGPIN = re.compile(r"^\s+(?:-\w, )?--(\[no-\])?([A-Za-z0-9][\w.\-]*)(=\S*)?")
-# Go's flag package: "  -redis.addr string", "  -debug"
-GOFLAG = re.compile(r"^  -([A-Za-z0-9][\w.\-]*)( \S+)?$")
+# kingpin: "  -h, --[no-]help   Show ...", "      --web.listen-address=:9100 ...": the
+# rows of its flag table only, not a flag named in a wrapped description line
+# ("                                 --web.external-url.").
+KINGPIN = re.compile(r"^  (?:-\w, |    )--(\[no-\])?([A-Za-z0-9][\w.\-]*)(=\S*)?")
+# Go's flag package: "  -redis.addr string", "  -debug"; a one-letter switch
+# carries its usage on the same line, after a tab ("  -v\tVerbose").
+GOFLAG = re.compile(r"^  -([A-Za-z0-9][\w.\-]*)(?:( \S+)|\t.*)?$")
+# VictoriaMetrics's ArrayBool prints a type ("  -tls array") but is a bool of Go's
+# flag package all the same (-tls alone works); its usage ends with this.
+ARRAY_BOOL = re.compile(r"^\s+Empty values are set to false\.")
 COLLECTOR = re.compile(r"Enable the (\S+) collector \(default: (enabled|disabled)\)")
 
 
@@ -34,16 +42,23 @@ class FlagList:
 
     program: str
     version: str
+    # "kingpin" (a switch takes no value: --x or --no-x) or "go" (Go's flag
+    # package: a switch also takes a bool, -x=false).
+    syntax: str = "go"
     flags: list[str] = field(default_factory=list)
     negatable: list[str] = field(default_factory=list)
+    # Flags that take no value (bools); every other flag needs one.
+    switches: list[str] = field(default_factory=list)
     collectors: dict[str, bool] = field(default_factory=dict)
 
     def as_data(self) -> dict[str, object]:
         data: dict[str, object] = {
             "program": self.program,
             "version": self.version,
+            "syntax": self.syntax,
             "flags": sorted(set(self.flags)),
             "negatable": sorted(set(self.negatable)),
+            "switches": sorted(set(self.switches)),
         }
         if self.collectors:
             data["collectors"] = dict(sorted(self.collectors.items()))
@@ -51,13 +66,19 @@ class FlagList:
 
 
 def parse_help(text: str, program: str, version: str) -> FlagList:
-    """Flags (and node_exporter-style collectors with their defaults) from --help text."""
-    result = FlagList(program, version)
+    """Flags, switches (and node_exporter-style collectors with their defaults) from --help.
+
+    A switch takes no value: kingpin prints it without ``=VALUE`` (``--[no-]x`` or
+    ``--x``), Go's flag package without a type (``  -x``; VictoriaMetrics's
+    ``  -x array`` of bools too).
+    """
     # Go's flag package prints "Usage of X:" first, or (VictoriaMetrics) a text of its
     # own: kingpin only when its "--flag" lines are there.
     kingpin = not text.lstrip().startswith("Usage of ") and bool(
         re.search(r"^\s+(?:-\w, )?--\w", text, re.MULTILINE)
     )
+    result = FlagList(program, version, syntax="kingpin" if kingpin else "go")
+    current = ""
     for line in text.splitlines():
         if kingpin:
             match = KINGPIN.match(line)
@@ -65,10 +86,17 @@ def parse_help(text: str, program: str, version: str) -> FlagList:
                 result.flags.append(match.group(2))
                 if match.group(1) or not match.group(3):
                     result.negatable.append(match.group(2))
+                if not match.group(3):
+                    result.switches.append(match.group(2))
         else:
             match = GOFLAG.match(line)
             if match:
-                result.flags.append(match.group(1))
+                current = match.group(1)
+                result.flags.append(current)
+                if not match.group(2):
+                    result.switches.append(current)
+            elif current and ARRAY_BOOL.match(line):
+                result.switches.append(current)
     joined = re.sub(r"\s+", " ", text)
     for name, default in COLLECTOR.findall(joined):
         result.collectors[name] = default == "enabled"
@@ -107,7 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     flags = parse_help(help_text(args.binary), args.program, args.version)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(render(flags))
-    print(f"{args.out}: {len(flags.flags)} flags, {len(flags.collectors)} collectors")
+    print(
+        f"{args.out}: {len(flags.flags)} flags ({len(flags.switches)} switches), "
+        f"{len(flags.collectors)} collectors"
+    )
     return 0
 
 

@@ -179,26 +179,66 @@ def check_labels(value: Any, check: Mapping[str, Any]) -> Problem:
     return None
 
 
-def _flag_name(flag: str) -> str:
-    return flag.split("=", 1)[0]
+# What Go's strconv.ParseBool accepts: the values a switch of Go's flag package takes.
+_GO_BOOLS = frozenset(
+    ["1", "0", "t", "f", "T", "F", "true", "false", "TRUE", "FALSE", "True", "False"]
+)
+
+
+def _switch_problem(flag: str, name: str, negated: bool, check: Mapping[str, Any]) -> str:
+    version = check.get("version", "the pinned version")
+    negatable = {str(n) for n in check.get("negatable") or ()}
+    if negated:
+        return (
+            f"{flag!r}: --no-{name} is a switch of {version} and takes no value "
+            f"(write --no-{name}, or --{name} to turn it on)"
+        )
+    if check.get("syntax") != "kingpin":
+        return (
+            f"{flag!r}: --{name} is a switch of {version} and takes no value other than true "
+            f"or false (write --{name}, or --{name}=false to turn it off)"
+        )
+    other = f", or --no-{name} to turn it off" if name in negatable else ""
+    return f"{flag!r}: --{name} is a switch of {version} and takes no value (write --{name}{other})"
 
 
 def check_flags(value: Any, check: Mapping[str, Any]) -> Problem:
-    """Flags the pinned version knows (``known``: its flag names), each as --name[=value]."""
+    """Flags the pinned version knows, each one argv element: --name=value or --name.
+
+    ``known``: its flag names; ``negatable``: those that also take --no-name;
+    ``switches``: those that take no value (every other known flag needs one;
+    without the list values are not checked); ``syntax``: ``kingpin`` (a switch
+    takes no value at all) or ``go`` (Go's flag package: a switch takes a bool
+    too, --name=false).
+    """
     if not isinstance(value, Sequence) or isinstance(value, str):
         return "must be a list of flags such as --log.level=debug"
     known = {str(name) for name in check.get("known") or ()}
     negatable = {str(name) for name in check.get("negatable") or ()}
+    listed = check.get("switches")
+    switches = None if listed is None else {str(name) for name in listed}
     for flag in value:
         if not isinstance(flag, str) or not flag.startswith("--") or flag != flag.strip():
             return f"each flag must start with -- and carry no surrounding spaces (got {flag!r})"
-        name = _flag_name(flag)[2:]
+        head, has_value, argument = flag.partition("=")
+        name = head[2:]
         if not known:
             continue
-        if name in known or (name.startswith("no-") and name[3:] in negatable):
+        if name in known:
+            negated = False
+        elif name.startswith("no-") and name[3:] in negatable:
+            name, negated = name[3:], True
+        else:
+            version = check.get("version", "the pinned version")
+            return f"{flag!r} is not a flag of {version} (see its --help)"
+        if switches is None:
             continue
-        version = check.get("version", "the pinned version")
-        return f"{flag!r} is not a flag of {version} (see its --help)"
+        if negated or name in switches:
+            go_bool = check.get("syntax") != "kingpin" and not negated and argument in _GO_BOOLS
+            if has_value and not go_bool:
+                return _switch_problem(flag, name, negated, check)
+        elif not has_value:
+            return f"{flag!r} needs a value: {head}=VALUE"
     return None
 
 
@@ -245,11 +285,19 @@ CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], Problem]] = {
 
 
 def _resolve(check: Mapping[str, Any], lists: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A check whose ``known``/``negatable`` name an entry of ``lists`` gets that entry."""
+    """A check whose ``known``, ``negatable`` or ``switches`` names an entry of ``lists`` gets it.
+
+    A flags check also gets the list's ``syntax`` unless it has its own. A
+    ``switches`` entry the list lacks stays unset, so values go unchecked.
+    """
     resolved = dict(check)
     for key in ("known", "negatable"):
         if isinstance(resolved.get(key), str):
             resolved[key] = lists.get(resolved[key]) or ()
+    if isinstance(resolved.get("switches"), str):
+        resolved["switches"] = lists.get(resolved["switches"])
+    if resolved.get("kind") == "flags" and "syntax" not in resolved and "syntax" in lists:
+        resolved["syntax"] = lists["syntax"]
     return resolved
 
 
@@ -259,7 +307,8 @@ def input_problems(
     """One message per failed check: '<var> <what is expected> (got ...)'.
 
     ``lists`` is a pinned release's flag list (roles/*/files/flags): a check's
-    ``known: flags`` then reads its ``flags`` entry, so the list is read once.
+    ``known: flags`` then reads its ``flags`` entry (``switches: switches`` its
+    ``switches``, and a flags check its ``syntax``), so the list is read once.
     """
     problems: list[str] = []
     for raw in checks:

@@ -71,20 +71,65 @@ def test_kingpin_help_is_parsed() -> None:
 Flags:
   -h, --[no-]help   Show help.
       --web.listen-address=:9100 ...
-                    Addresses.
+                    Addresses (see also
+                    --web.external-url.
       --collector.arp  Enable the arp collector
                     (default: enabled).
       --[no-]collector.processes  Enable the processes collector (default: disabled).
+      --log.level=info  Only log messages with the given severity or above.
 """
     flags = flag_lists.parse_help(text, "x", "1.0")
-    assert flags.flags == ["help", "web.listen-address", "collector.arp", "collector.processes"]
+    assert flags.syntax == "kingpin"
+    # Only rows of the flag table count, not a flag a wrapped description names.
+    assert flags.flags == [
+        "help",
+        "web.listen-address",
+        "collector.arp",
+        "collector.processes",
+        "log.level",
+    ]
     assert flags.negatable == ["help", "collector.arp", "collector.processes"]
+    # Lines without =VALUE take no value, [no-] or not.
+    assert flags.switches == ["help", "collector.arp", "collector.processes"]
     assert flags.collectors == {"arp": True, "processes": False}
+    data = flags.as_data()
+    assert data["syntax"] == "kingpin"
+    assert data["switches"] == ["collector.arp", "collector.processes", "help"]
 
 
 def test_go_flag_help_is_parsed() -> None:
-    text = "Usage of x:\n  -debug\n    \tVerbose output\n  -redis.addr string\n    \tAddress\n"
+    text = (
+        "Usage of x:\n"
+        "  -debug\n    \tVerbose output\n"
+        "  -redis.addr string\n    \tAddress\n"
+        "  -timeout duration\n    \tTimeout (default 15s)\n"
+        "  -v\tShow the version\n"
+    )
     flags = flag_lists.parse_help(text, "x", "1.0")
-    assert flags.flags == ["debug", "redis.addr"]
+    assert flags.syntax == "go"
+    assert flags.flags == ["debug", "redis.addr", "timeout", "v"]
     assert flags.negatable == []
-    assert "program: x" in flag_lists.render(flags)
+    # Without a type, a flag of Go's flag package is a bool: it takes no value.
+    assert flags.switches == ["debug", "v"]
+    rendered = flag_lists.render(flags)
+    assert "program: x" in rendered
+    assert "syntax: go" in rendered
+    assert yaml.safe_load(rendered)["switches"] == ["debug", "v"]
+
+
+def test_victoriametrics_style_help_is_go_syntax() -> None:
+    # VictoriaMetrics prints a text of its own before Go's flag lines.
+    text = (
+        "victoria-metrics is a time series database.\n\n"
+        "  -envflag.enable\n    \tWhether to enable reading flags from environment variables\n"
+        "  -httpListenAddr array\n    \tTCP addresses to listen to\n"
+        "    \tSupports an array of values separated by comma or specified via multiple flags.\n"
+        "  -tls array\n    \tWhether to enable TLS for incoming HTTP requests\n"
+        "    \tSupports array of values separated by comma or specified via multiple flags.\n"
+        "    \tEmpty values are set to false.\n"
+    )
+    flags = flag_lists.parse_help(text, "victoria-metrics", "1.0")
+    assert flags.syntax == "go"
+    assert flags.flags == ["envflag.enable", "httpListenAddr", "tls"]
+    # An array of bools (-tls) is a bool flag of Go's flag package: -tls alone works.
+    assert flags.switches == ["envflag.enable", "tls"]

@@ -1,3 +1,5 @@
+from collections.abc import Mapping
+
 import pytest
 
 from plugins.filter.inputs import (
@@ -141,6 +143,101 @@ def test_checks_can_name_an_entry_of_the_flag_list() -> None:
     assert "is not a flag" in input_problems([{**check, "value": ["--nope"]}], lists)[0]
     # No list (another version): only the form is checked.
     assert input_problems([{**check, "value": ["--nope"]}]) == []
+
+
+KINGPIN: dict[str, object] = {
+    "flags": ["web.enable-lifecycle", "web.listen-address", "log.level"],
+    "negatable": ["web.enable-lifecycle"],
+    "switches": ["web.enable-lifecycle"],
+    "syntax": "kingpin",
+}
+GO: dict[str, object] = {
+    "flags": ["tls", "redis.addr"],
+    "negatable": [],
+    "switches": ["tls"],
+    "syntax": "go",
+}
+FLAGS_CHECK: dict[str, object] = {
+    "var": "x_var",
+    "kind": "flags",
+    "known": "flags",
+    "negatable": "negatable",
+    "switches": "switches",
+    "version": "prometheus 3.5.3",
+}
+
+
+def flag_problems(flags: list[str], lists: Mapping[str, object]) -> list[str]:
+    return input_problems([{**FLAGS_CHECK, "value": flags}], lists)
+
+
+def test_a_value_on_a_kingpin_switch_is_refused() -> None:
+    [message] = flag_problems(["--web.enable-lifecycle=true"], KINGPIN)
+    assert message == (
+        "x_var '--web.enable-lifecycle=true': --web.enable-lifecycle is a switch of "
+        "prometheus 3.5.3 and takes no value (write --web.enable-lifecycle, or "
+        "--no-web.enable-lifecycle to turn it off)"
+    )
+    # kingpin takes no value at all, not even an empty one or false.
+    assert "takes no value" in flag_problems(["--web.enable-lifecycle="], KINGPIN)[0]
+    assert "takes no value" in flag_problems(["--web.enable-lifecycle=false"], KINGPIN)[0]
+
+
+def test_the_no_form_of_a_kingpin_switch() -> None:
+    assert flag_problems(["--web.enable-lifecycle", "--no-web.enable-lifecycle"], KINGPIN) == []
+    [message] = flag_problems(["--no-web.enable-lifecycle=true"], KINGPIN)
+    assert "--no-web.enable-lifecycle is a switch of prometheus 3.5.3 and takes no value" in message
+    # Only a negatable flag has a --no- form.
+    assert "is not a flag" in flag_problems(["--no-log.level"], KINGPIN)[0]
+
+
+def test_a_flag_that_needs_a_value_is_refused_without_one() -> None:
+    assert flag_problems(["--web.listen-address=:9090", "--log.level=debug"], KINGPIN) == []
+    [message] = flag_problems(["--web.listen-address"], KINGPIN)
+    assert message == "x_var '--web.listen-address' needs a value: --web.listen-address=VALUE"
+    # An empty value is a value (--cluster.listen-address= turns clustering off).
+    assert flag_problems(["--web.listen-address="], KINGPIN) == []
+    # The separate-argument form: the flag alone is refused first.
+    assert "needs a value" in flag_problems(["--web.listen-address", ":9090"], KINGPIN)[0]
+    assert "needs a value" in flag_problems(["--redis.addr"], GO)[0]
+
+
+@pytest.mark.parametrize(
+    "literal", ["1", "0", "t", "f", "T", "F", "true", "false", "TRUE", "False"]
+)
+def test_a_bool_on_a_go_switch_is_allowed(literal: str) -> None:
+    assert flag_problems([f"--tls={literal}", "--tls", "--redis.addr=redis:6379"], GO) == []
+
+
+@pytest.mark.parametrize("bad", ["yes", "on", "", "tRUE", "2"])
+def test_a_value_other_than_a_bool_on_a_go_switch_is_refused(bad: str) -> None:
+    [message] = flag_problems([f"--tls={bad}"], GO)
+    assert message == (
+        f"x_var '--tls={bad}': --tls is a switch of prometheus 3.5.3 and takes no value other "
+        "than true or false (write --tls, or --tls=false to turn it off)"
+    )
+
+
+def test_unknown_flags_keep_their_message_with_switches() -> None:
+    [message] = flag_problems(["--web.enable-lifecyle=true"], KINGPIN)
+    assert message == (
+        "x_var '--web.enable-lifecyle=true' is not a flag of prometheus 3.5.3 (see its --help)"
+    )
+
+
+def test_without_switches_values_are_not_checked() -> None:
+    # A list of before switches were recorded, or a check that names none.
+    old = {"flags": KINGPIN["flags"], "negatable": KINGPIN["negatable"]}
+    assert flag_problems(["--web.enable-lifecycle=true", "--web.listen-address"], old) == []
+    check = {k: v for k, v in FLAGS_CHECK.items() if k != "switches"}
+    assert input_problems([{**check, "value": ["--web.listen-address"]}], KINGPIN) == []
+    # No list at all (another version): only the form is checked.
+    assert flag_problems(["--web.enable-lifecycle=true"], {}) == []
+
+
+def test_a_checks_own_syntax_wins_over_the_lists() -> None:
+    check = {**FLAGS_CHECK, "syntax": "go", "value": ["--web.enable-lifecycle=true"]}
+    assert input_problems([check], KINGPIN) == []
 
 
 def test_choices_list() -> None:
