@@ -64,17 +64,14 @@ def module_files(files: list[dict[str, Any]], sums: dict[int, str]) -> list[dict
 
 
 def merge(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
-    """One result from the comparing run and the run that placed the transferred files."""
-    merged = dict(first)
+    """One result from the comparing run (account, directories) and the run of the whole set."""
+    merged = dict(second)
     merged.pop("upload", None)
     merged["changed"] = bool(first.get("changed") or second.get("changed"))
     merged["restart"] = bool(first.get("restart") or second.get("restart"))
     merged["changed_paths"] = list(first.get("changed_paths", [])) + list(
         second.get("changed_paths", [])
     )
-    for key in ("failed", "msg"):
-        if key in second:
-            merged[key] = second[key]
     return merged
 
 
@@ -115,15 +112,16 @@ class ActionModule(ActionBase):  # type: ignore[misc]  # ansible ships no type h
             if not self._connection._shell.tmpdir:
                 self._make_tmp_path()
             tmpdir = self._connection._shell.tmpdir
-            second = []
+            # The host lacks these controller files: transfer them, then run the whole
+            # set again, so that its stages go live in order (binaries first).
+            again = copy.deepcopy(args)
             for index in upload:
                 remote = self._connection._shell.join_path(tmpdir, f"file_set_{index}")
                 self._transfer_file(local[index], remote)
-                second.append({**args["files"][index], "upload": remote})
-            self._fixup_perms2([tmpdir, *(item["upload"] for item in second)])
-            placed = self._execute_module(
-                MODULE, module_args={"files": second}, task_vars=task_vars
-            )
+                again["files"][index]["upload"] = remote
+            uploads = [again["files"][index]["upload"] for index in upload]
+            self._fixup_perms2([tmpdir, *uploads])
+            placed = self._execute_module(MODULE, module_args=again, task_vars=task_vars)
             return merge(result, placed)
         finally:
             if self._connection._shell.tmpdir:

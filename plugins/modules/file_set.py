@@ -18,9 +18,15 @@ description:
     makes a no-op run of the roles fast.
   - A file is replaced only when its content, owner, group or mode differ. New content is
     written to a temporary file next to the destination, validated there, and moved into
-    place atomically. Every validator of the set runs before any file is replaced, so a
-    refused file leaves every file as it was. In check mode nothing is written into the
-    destination's directory; validators check a copy in a private temporary directory.
+    place atomically.
+  - Files go live in stages (O(files[].stage), then the files marked
+    O(files[].validate_after_set)): each stage is validated, then moved into place, so a
+    later stage's validators use what an earlier stage installed (a new C(promtool) checks the
+    new rules). A refused stage puts every earlier stage back, so a refused set leaves every
+    file as it was. In check mode nothing is written into the destination's directory;
+    validators check a copy in a private temporary directory.
+  - With O(backup_dir), the files a run replaced or removed are kept there (RV(backups)), so
+    that M(plugspace.monitoring.lifecycle) can put them back when the service fails with them.
   - Symlinks are followed, as M(ansible.builtin.file) does by default. A directory or file
     path that is a symlink is managed through its target (the target's content, owner,
     group and mode); the link itself is left as it is.
@@ -152,12 +158,18 @@ options:
         description: A change to this file means the service must restart (see RV(restart)).
         type: bool
         default: false
+      stage:
+        description:
+          - The stage this file goes live in; stages are validated and moved into place in
+            increasing order, each after the earlier ones are in place.
+        type: int
+        default: 1
       validate_after_set:
         description:
-          - Validate this file after the other files of the set are in place (a main config
-            whose validator reads the files it references). When it is refused, the other
-            files are put back as they were (new ones removed) and this one is not replaced,
-            so a refused set never stays half applied.
+          - Validate this file after every other file of the set is in place (a main config
+            whose validator reads the files it references): the last stage. When it is
+            refused, every other file is put back as it was (new ones removed) and this one
+            is not replaced, so a refused set never stays half applied.
         type: bool
         default: false
   service:
@@ -170,6 +182,16 @@ options:
     type: list
     elements: path
     default: []
+  backup_dir:
+    description:
+      - A directory (made root-only) where the previous version of every file this run
+        replaces or removes is kept until the next run, as RV(backups) lists. Its earlier
+        content is dropped first.
+    type: path
+  inputs:
+    description: The inputs the files are made from, named when a validator refuses one.
+    type: str
+    default: ""
 """
 
 EXAMPLES = r"""
@@ -208,8 +230,21 @@ service_state:
   returned: when O(service) is set
   type: dict
   sample: {loaded: true, active: true, enabled: true}
+backups:
+  description:
+    - With O(backup_dir), each file this run replaced, created or removed, and where its
+      previous version is kept (null for a file that did not exist).
+  returned: when O(backup_dir) is set
+  type: list
+  elements: dict
+  sample:
+    - path: /etc/prometheus/prometheus.yml
+      saved: /var/lib/plugspace.monitoring/prometheus/previous/0
 upload:
-  description: Indexes into O(files) of controller files the host lacks (for the action plugin).
+  description:
+    - Indexes into O(files) of controller files the host lacks (for the action plugin). When
+      any is listed, the run only compared and changed no file; the action plugin transfers
+      them and runs the whole set again.
   returned: when a file given by O(files[].src) differs
   type: list
   elements: int
@@ -230,6 +265,8 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.parameters import remove_values
+
+from ..module_utils import previous
 
 DIFF_LIMIT = 256 * 1024
 OCTAL = re.compile(r"(0o)?[0-7]{1,4}")
@@ -303,6 +340,7 @@ class Outcome:
     restart: bool = False
     diff: list[dict[str, str]] = field(default_factory=list)
     upload: list[int] = field(default_factory=list)
+    backups: list[dict[str, Any]] | None = None
 
 
 def sha1_of(path: str) -> str | None:
@@ -558,36 +596,42 @@ def refusals(module: AnsibleModule, staged: list[Staged]) -> list[str]:
     return [msg for msg in (validate(module, item) for item in staged) if msg]
 
 
-def swap_in(items: list[Staged]) -> list[tuple[str, str | None]]:
-    """Move each staged file into place, keeping the replaced file as a hard link beside it.
+class Previous:
+    """The previous versions of the files a run replaces or removes.
 
-    Returns (live path, backup path or None for a new file) for put_back or forget.
+    Kept beside the live files while the set goes live (so a refused stage puts every
+    earlier one back), then in ``backup_dir`` when given, for lifecycle's undo.
     """
-    swapped: list[tuple[str, str | None]] = []
-    for item in items:
-        backup: str | None = None
-        if Path(item.live).exists():
-            backup = f"{item.temp}.previous"
-            os.link(item.live, backup)
-        Path(item.temp).replace(item.live)
-        swapped.append((item.live, backup))
-    return swapped
 
+    def __init__(self, backup_dir: str | None, check_mode: bool) -> None:
+        self.folder = previous.prepare(backup_dir) if backup_dir and not check_mode else None
+        self.entries: list[dict[str, Any]] = []
 
-def put_back(swapped: list[tuple[str, str | None]]) -> None:
-    """Undo swap_in: the previous files return, the new ones go."""
-    for live, backup in reversed(swapped):
-        if backup is None:
-            Path(live).unlink(missing_ok=True)
-        else:
-            Path(backup).replace(live)
+    def keep(self, live: str, beside: str) -> None:
+        saved = str(self.folder / str(len(self.entries))) if self.folder else f"{beside}.previous"
+        self.entries.append({"path": live, "saved": previous.keep(live, saved)})
 
+    def swap_in(self, items: list[Staged]) -> None:
+        """Move each staged file into place, keeping the one it replaces."""
+        for item in items:
+            self.keep(item.live, item.temp)
+            Path(item.temp).replace(item.live)
 
-def forget(swapped: list[tuple[str, str | None]]) -> None:
-    """Drop the backups of a set that was kept."""
-    for _live, backup in swapped:
-        if backup is not None:
-            Path(backup).unlink(missing_ok=True)
+    def remove(self, path: Path) -> None:
+        """Remove a file no longer managed, keeping it."""
+        self.keep(str(path), str(path.parent / f".{path.name}.purged"))
+        path.unlink()
+
+    def put_back(self) -> None:
+        previous.put_back(self.entries)
+        self.entries = []
+
+    def finish(self) -> list[dict[str, Any]] | None:
+        """The backups for lifecycle (with backup_dir), else drop them."""
+        if self.folder is not None:
+            return self.entries
+        previous.forget(self.entries)
+        return None
 
 
 def discard(staged: list[Staged]) -> None:
@@ -595,7 +639,13 @@ def discard(staged: list[Staged]) -> None:
         Path(item.temp).unlink(missing_ok=True)
 
 
-def purge(module: AnsibleModule, directories: list[str], keep: set[str], outcome: Outcome) -> None:
+def purge(
+    module: AnsibleModule,
+    directories: list[str],
+    keep: set[str],
+    outcome: Outcome,
+    kept: Previous,
+) -> None:
     for directory in map(Path, directories):
         if not directory.is_dir():
             continue
@@ -604,7 +654,25 @@ def purge(module: AnsibleModule, directories: list[str], keep: set[str], outcome
                 continue
             outcome.changed.append(str(path))
             if not module.check_mode:
-                path.unlink()
+                kept.remove(path)
+
+
+def stages(staged: list[Staged]) -> list[list[Staged]]:
+    """The staged files in the order they go live: by stage, validate_after_set last."""
+    order = sorted({(bool(i.spec["validate_after_set"]), i.spec["stage"]) for i in staged})
+    return [
+        [i for i in staged if (bool(i.spec["validate_after_set"]), i.spec["stage"]) == key]
+        for key in order
+    ]
+
+
+def refused_message(module: AnsibleModule, refused: list[str], put_back: bool) -> str:
+    inputs = module.params["inputs"]
+    prefix = f"{inputs} were refused: " if inputs else ""
+    undone = " (the earlier stages of the set were put back)" if put_back else ""
+    service = module.params["service"]
+    keeps = f" The running {service} keeps its previous files." if service else ""
+    return f"{prefix}{'; '.join(refused)}. No file was replaced{undone}.{keeps}"
 
 
 def service_state(module: AnsibleModule, unit: str) -> dict[str, bool]:
@@ -630,6 +698,7 @@ def converge(module: AnsibleModule) -> Outcome:
         ensure_account(module, params["account"], outcome)
     for directory in params["directories"]:
         ensure_directory(module, directory, outcome)
+    prepared = (list(outcome.changed), outcome.restart)
     staged: list[Staged] = []
     scratch = Scratch()
     try:
@@ -637,30 +706,30 @@ def converge(module: AnsibleModule) -> Outcome:
             item = plan_file(module, index, spec, outcome, scratch)
             if item is not None:
                 staged.append(item)
-        first = [item for item in staged if not item.spec["validate_after_set"]]
-        last = [item for item in staged if item.spec["validate_after_set"]]
-        refused = refusals(module, first)
-        if refused:
-            msg = "; ".join(refused) + ". No file was replaced."
-            module.fail_json(msg=msg, changed_paths=outcome.changed)
-        swapped = [] if module.check_mode else swap_in(first)
-        refused = refusals(module, last)
-        if refused:
-            # The rest of the set goes back too: a refused main config never
-            # leaves its targets, passwords or rules half applied.
-            put_back(swapped)
-            msg = "; ".join(refused) + ". No file was replaced (the rest of the set was put back)."
-            module.fail_json(msg=msg, changed_paths=outcome.changed)
-        forget(swapped)
-        if not module.check_mode:
-            for item in last:
-                Path(item.temp).replace(item.live)
+        if outcome.upload:
+            # The action plugin transfers these and runs the whole set again, so
+            # that every stage goes live in order or not at all.
+            outcome.changed, outcome.restart = prepared
+            outcome.diff = []
+            return outcome
+        kept = Previous(params["backup_dir"], module.check_mode)
+        for group in stages(staged):
+            refused = refusals(module, group)
+            if refused:
+                put_back = bool(kept.entries)
+                kept.put_back()
+                module.fail_json(
+                    msg=refused_message(module, refused, put_back), changed_paths=outcome.changed
+                )
+            if not module.check_mode:
+                kept.swap_in(group)
+        keep = {spec["dest"] for spec in params["files"]}
+        keep |= {os.path.realpath(path) for path in keep}
+        purge(module, params["purge"], keep, outcome, kept)
+        outcome.backups = kept.finish()
     finally:
         discard(staged)
         scratch.remove()
-    keep = {spec["dest"] for spec in params["files"]}
-    keep |= {os.path.realpath(path) for path in keep}
-    purge(module, params["purge"], keep, outcome)
     return outcome
 
 
@@ -714,6 +783,7 @@ def main() -> None:
                     "mode": {"type": "raw", "default": "0644"},
                     "validate": {"type": "str"},
                     "validate_after_set": {"type": "bool", "default": False},
+                    "stage": {"type": "int", "default": 1},
                     "restart": {"type": "bool", "default": False},
                 },
                 "required_one_of": [["content", "secret_content", "checksum"]],
@@ -721,6 +791,8 @@ def main() -> None:
             },
             "purge": {"type": "list", "elements": "path", "default": []},
             "service": {"type": "str"},
+            "backup_dir": {"type": "path"},
+            "inputs": {"type": "str", "default": ""},
         },
         supports_check_mode=True,
     )
@@ -737,6 +809,8 @@ def main() -> None:
         result["service_state"] = service_state(module, module.params["service"])
     if outcome.upload:
         result["upload"] = outcome.upload
+    if outcome.backups is not None:
+        result["backups"] = outcome.backups
     if outcome.diff:
         result["diff"] = outcome.diff
     module.exit_json(**result)

@@ -9,23 +9,29 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: lifecycle
-short_description: Start, restart or reload a systemd service, then prove that it works
-version_added: "1.0.0"
+short_description: Start, restart or reload a systemd service, prove that it works, undo on failure
+version_added: "0.1.0"
 description:
   - The last step of the service lifecycle of P(plugspace.monitoring.binary_service#role)
-    (install, configure, start / restart / reload, verify), in one round trip.
-  - Enables the unit, runs C(systemctl daemon-reload) when asked, then starts, restarts or
-    reloads the service as O(action) says.
-  - Then verifies, in the same run, what an operator would check by hand. The unit must be
+    (fetch, install and configure with M(plugspace.monitoring.file_set), then this), in one
+    round trip.
+  - Decides what the service needs from what the file_set run changed (O(changes)). A binary,
+    the unit, the environment, the account or a file marked C(restart) restarts it; any other
+    changed file reloads it, unless the program re-reads it by itself (O(reread_paths)) or
+    cannot reload (O(reload=false)), which restarts it. A service found stopped is started; one
+    found failed or crash-looping, or not answering before a reload, is restarted.
+  - Then proves, in the same run, what an operator would check by hand. The unit must be
     active and stay active, without systemd restarting it, until it has run for
     O(stable_seconds) (its restart delay). The readiness endpoint O(readiness_url) must
     answer on its scheme, port and credentials. After a reload, the program's own
     C(<reload_metric>_successful) metric must be 1 and C(<reload_metric>_success_timestamp_seconds)
     must have moved.
-  - On failure it fails naming the service and the reason, with the last journal lines of
-    the unit in RV(journal) and in the message.
-  - With O(action=none) it only verifies, and starts a service it finds stopped or
-    crash-looping (then verifies that start).
+  - When the proof fails, the change is undone. The files the file_set run replaced come back
+    from O(changes)'s C(backups), new ones go, and the service is restarted on them and proven
+    again. A first install (no previous files) is left stopped, and disabled, instead of
+    crash-looping. Then the task fails, naming the service, the files and flags that changed,
+    the program's own error lines, the last journal lines, and the seconds it was down.
+  - On success the kept previous files are dropped.
 author: Plugspace platform team (@plugspace)
 attributes:
   check_mode:
@@ -33,7 +39,7 @@ attributes:
     description: Changes nothing; reports whether it would start, restart or reload.
   diff_mode:
     support: none
-    description: No diff; it changes no file.
+    description: No diff; file_set shows what changes.
   platform:
     support: full
     platforms: posix
@@ -43,17 +49,42 @@ options:
     description: The systemd unit, without C(.service).
     type: str
     required: true
-  action:
-    description: What to do before verifying.
-    type: str
-    choices: [none, started, restarted, reloaded]
-    default: none
+  changes:
+    description:
+      - The registered result of the M(plugspace.monitoring.file_set) run that wrote the
+        service's files (its C(changed_paths), C(restart), C(service_state) and C(backups)).
+      - Empty, the service is only started when it is not running, and proven.
+    type: dict
+    default: {}
+  restart:
+    description: Restart whatever O(changes) says (for example, a package was upgraded).
+    type: bool
+    default: false
+  reload:
+    description:
+      - The program applies a changed config on C(systemctl reload).
+      - Without it, a config change restarts it.
+    type: bool
+    default: true
+  reread_paths:
+    description:
+      - Files, or directories whose files, the program re-reads by itself.
+      - A change there needs no reload.
+    type: list
+    elements: path
+    default: []
   daemon_reload:
-    description: Run C(systemctl daemon-reload) first (the unit file changed).
+    description:
+      - Run C(systemctl daemon-reload) first. It also runs whenever a changed path is under
+        C(/etc/systemd/) or C(/usr/lib/systemd/).
     type: bool
     default: false
   enabled:
     description: Enable the unit at boot.
+    type: bool
+    default: true
+  undo:
+    description: Put the previous files back when the proof fails (O(changes)'s C(backups)).
     type: bool
     default: true
   readiness_url:
@@ -103,20 +134,31 @@ options:
   journal_lines:
     description: How many of the unit's last journal lines a failure shows.
     type: int
-    default: 20
+    default: 10
 """
 
 EXAMPLES = r"""
-- name: Restart node_exporter and prove it serves metrics
+- name: Write node_exporter's files, keeping the previous ones
+  plugspace.monitoring.file_set:
+    files:
+      - {dest: /etc/systemd/system/node_exporter.service, content: "...", restart: true}
+    service: node_exporter
+    backup_dir: /var/lib/plugspace.monitoring/node_exporter/previous
+  register: __files
+
+- name: Restart node_exporter as the changes need, prove it serves metrics, undo on failure
   plugspace.monitoring.lifecycle:
     name: node_exporter
-    action: restarted
+    changes: "{{ __files }}"
+    reload: false
     readiness_url: http://127.0.0.1:9100/metrics
+  when: __files is changed or not __files.service_state.active
 
-- name: Reload Prometheus and check it applied the config
+- name: Reload Prometheus when its config changed and check it applied the config
   plugspace.monitoring.lifecycle:
     name: prometheus
-    action: reloaded
+    changes: "{{ __prometheus_files }}"
+    reread_paths: [/etc/prometheus/file_sd]
     readiness_url: http://127.0.0.1:9090/-/ready
     metrics_url: http://127.0.0.1:9090/metrics
     reload_metric: prometheus_config_last_reload
@@ -124,29 +166,37 @@ EXAMPLES = r"""
 
 RETURN = r"""
 action:
-  description: What was done (V(none) when the service only needed verifying).
+  description: What was done (V(none) when the service only needed proving).
   returned: always
   type: str
   sample: restarted
 state:
-  description: The unit's properties after verifying.
-  returned: always
+  description: The unit's properties after proving it.
+  returned: success
   type: dict
   sample: {ActiveState: active, SubState: running, NRestarts: "0", MainPID: "4242"}
-journal:
-  description: The unit's last journal lines, on failure.
+undone:
+  description: On failure, whether the previous files were put back and the service proven on them.
   returned: failure
-  type: list
-  elements: str
+  type: bool
+down_seconds:
+  description: On failure, the most seconds the service did not serve, undo included.
+  returned: failure
+  type: float
 """
 
+import posixpath
 import re
+import shlex
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import open_url
+
+from ..module_utils import previous
 
 PROPERTIES = (
     "LoadState",
@@ -156,6 +206,16 @@ PROPERTIES = (
     "NRestarts",
     "MainPID",
     "ActiveEnterTimestampMonotonic",
+)
+SYSTEMD_PATHS = ("/etc/systemd/", "/usr/lib/systemd/", "/lib/systemd/")
+# A program's own words for what went wrong, in the logfmt, JSON and plain forms
+# the collection's programs write (level=error, "level":"error", fatal, panic, Error parsing).
+ERROR_LINE = re.compile(
+    r"level=(?:error|fatal|crit)|\"level\": ?\"(?:error|fatal)\"|\b(?:fatal|panic|FATAL|PANIC)\b"
+    r"|[Ee]rror parsing|\berror:|\bERROR\b|invalid value|flag provided but not defined",
+)
+SYSTEMD_LINE = re.compile(
+    r"^\S+\.service: |^(?:Started|Stopped|Stopping|Starting|Reloading|Reloaded) "
 )
 
 
@@ -189,18 +249,112 @@ def reload_outcome(text: str, stem: str, before: float | None) -> bool | None:
     return None
 
 
-def decide(action: str, state: dict[str, str]) -> str:
-    """What to run: a reload or a 'none' on a service that is not running becomes a start."""
-    running = state.get("ActiveState") == "active"
-    if action in ("reloaded", "none") and not running:
-        return "started"
-    if action == "started" and running:
+def is_rereadable(path: str, reread: Iterable[str]) -> bool:
+    """Whether the program re-reads this changed path by itself (the path, or its directory)."""
+    paths = {p.rstrip("/") for p in reread}
+    return path in paths or posixpath.dirname(path) in paths
+
+
+def planned_action(
+    changes: Mapping[str, Any],
+    reread: Iterable[str],
+    can_reload: bool,
+    restart: bool = False,
+    is_dir: Callable[[str], bool] = posixpath.isdir,
+) -> str:
+    """What the changes of a file_set run need, before looking at the unit.
+
+    - restarted: a binary, the unit, the environment, the account or a file marked
+      restart changed (file_set's ``restart``), or a config change of a program that
+      cannot reload;
+    - reloaded: any other changed file outside the paths the program re-reads itself;
+    - none: nothing the program must be told about.
+    """
+    if restart or changes.get("restart"):
+        return "restarted"
+    reread = list(reread)
+    files = [
+        path
+        for path in changes.get("changed_paths") or []
+        if not path.startswith(("user:", "group:")) and not is_dir(path)
+    ]
+    if any(not is_rereadable(path, reread) for path in files):
+        return "reloaded" if can_reload else "restarted"
+    return "none"
+
+
+def decide(action: str, state: Mapping[str, str]) -> str:
+    """The planned action against the unit as it is.
+
+    A stopped unit is started; a failed or crash-looping one is restarted, also when the
+    plan was a reload (a reload reaches no running program) or nothing; a running unit
+    needs no start.
+    """
+    active = state.get("ActiveState") == "active"
+    if action in ("reloaded", "none") and not active:
+        if state.get("ActiveState") == "inactive" and action == "none":
+            return "started"
+        return "restarted"
+    if action == "started" and active:
         return "none"
     return action
 
 
+def needs_daemon_reload(changes: Mapping[str, Any]) -> bool:
+    return any(str(p).startswith(SYSTEMD_PATHS) for p in changes.get("changed_paths") or [])
+
+
+def exec_args(unit: str) -> list[str]:
+    """The ExecStart= arguments of a unit file's text (continuation lines joined)."""
+    joined = re.sub(r"\\\n", " ", unit)
+    for line in joined.splitlines():
+        if line.startswith("ExecStart="):
+            try:
+                return shlex.split(line[len("ExecStart=") :])[1:]
+            except ValueError:
+                return line[len("ExecStart=") :].split()[1:]
+    return []
+
+
+def flag_changes(before: str, after: str) -> list[str]:
+    """The arguments a unit change added (+) and removed (-)."""
+    old, new = exec_args(before), exec_args(after)
+    return [f"-{a}" for a in old if a not in new] + [f"+{a}" for a in new if a not in old]
+
+
+def error_lines(lines: Iterable[str], limit: int = 5) -> list[str]:
+    """The program's own error lines (not systemd's), each once, at most limit."""
+    found: list[str] = []
+    for line in lines:
+        if ERROR_LINE.search(line) and not SYSTEMD_LINE.search(line) and line not in found:
+            found.append(line)
+    return found[:limit]
+
+
+def failure_message(
+    name: str,
+    cause: str,
+    changed: list[str],
+    flags: list[str],
+    undo: str,
+    journal: list[str],
+    journal_lines: int,
+) -> str:
+    """One message: the service and the cause, what changed, the undo, then the evidence."""
+    what = f" This run changed {', '.join(changed)}" if changed else ""
+    what += f" (flags {' '.join(flags)})" if flags else ""
+    text = f"{name}: {cause}.{what}{'.' if what else ''} {undo}"
+    errors = error_lines(journal)
+    if errors:
+        text += "\nIts own error lines:\n  " + "\n  ".join(errors)
+    tail = journal[-journal_lines:]
+    if tail:
+        text += f"\nLast journal lines (journalctl -u {name}):\n  " + "\n  ".join(tail)
+    return text
+
+
 class Lifecycle:
-    """One service's start / restart / reload and its verification."""
+    """One service's start / restart / reload, its proof, and its undo."""
 
     def __init__(self, module: AnsibleModule, clock: Callable[[], float] = time.monotonic) -> None:
         self.module = module
@@ -217,10 +371,11 @@ class Lifecycle:
     def show(self) -> dict[str, str]:
         return parse_show(self.systemctl("show", f"--property={','.join(PROPERTIES)}", self.name))
 
-    def journal(self) -> list[str]:
-        argv = ["journalctl", "-u", self.name, "-n", str(self.params["journal_lines"])]
-        _rc, out, _err = self.module.run_command([*argv, "--no-pager", "-o", "short-iso"])
-        return str(out).splitlines()
+    def journal(self, since: float) -> list[str]:
+        """The unit's journal lines since a wall-clock time (at most 300)."""
+        argv = ["journalctl", "-u", self.name, "--since", f"@{int(since) - 1}", "-n", "300"]
+        _rc, out, _err = self.module.run_command([*argv, "--no-pager", "-o", "cat"])
+        return [line for line in str(out).splitlines() if line.strip()]
 
     def fetch(self, url: str) -> tuple[int, str]:
         """(status, body); status 0 when nothing answered."""
@@ -290,11 +445,10 @@ class Lifecycle:
         return state
 
     def reload_stamp(self) -> float | None:
+        """The last reload's timestamp; ServiceError when nothing answers (restart instead)."""
         status, body = self.fetch(self.params["metrics_url"])
         if status != 200:
-            raise ServiceError(
-                f"{self.params['metrics_url']} answered {status or 'nothing'} before reload"
-            )
+            raise ServiceError(f"{self.params['metrics_url']} answered {status or 'nothing'}")
         return metric_value(body, f"{self.params['reload_metric']}_success_timestamp_seconds")
 
     def wait_reloaded(self, before: float | None, deadline: float) -> None:
@@ -303,33 +457,18 @@ class Lifecycle:
             status, body = self.fetch(self.params["metrics_url"])
             outcome = reload_outcome(body, stem, before) if status == 200 else None
             if outcome is False:
-                raise ServiceError(
-                    f"it refused the reloaded config ({stem}_successful is 0); "
-                    "it keeps running with its previous config"
-                )
+                raise ServiceError(f"it refused the reloaded config ({stem}_successful is 0)")
             if outcome:
                 return
             if self.clock() > deadline:
                 raise ServiceError(f"the reload did not apply within {self.params['timeout']} s")
             time.sleep(0.2)
 
-    def run(self) -> dict[str, Any]:
-        params = self.params
-        deadline = self.clock() + params["timeout"]
-        if params["daemon_reload"] and not self.module.check_mode:
-            self.systemctl("daemon-reload")
-        state = self.show()
-        if state.get("LoadState") != "loaded":
-            raise ServiceError(f"the unit is not installed (LoadState={state.get('LoadState')})")
-        action = decide(params["action"], state)
-        enable = params["enabled"] and state.get("UnitFileState") != "enabled"
-        changed = action != "none" or enable or params["daemon_reload"]
-        if self.module.check_mode:
-            return {"changed": changed, "action": action, "state": state}
-        if enable:
-            self.systemctl("enable", self.name)
+    def act(self, action: str) -> dict[str, str]:
+        """Start, restart or reload, then prove it; the unit's state once proven."""
+        deadline = self.clock() + self.params["timeout"]
         check_reload = action == "reloaded" and bool(
-            params["reload_metric"] and params["metrics_url"]
+            self.params["reload_metric"] and self.params["metrics_url"]
         )
         before = self.reload_stamp() if check_reload else None
         if action != "none":
@@ -339,21 +478,121 @@ class Lifecycle:
         ready = self.wait_ready(deadline)
         if check_reload:
             self.wait_reloaded(before, deadline)
-        state = self.wait_stable(ready) if action in ("started", "restarted") else ready
+        return self.wait_stable(ready) if action in ("started", "restarted") else ready
+
+    def undo(self, started: float) -> tuple[bool, str]:
+        """Put the previous files back and prove the service on them: (undone, what happened)."""
+        changes = self.params["changes"]
+        entries = [dict(e) for e in changes.get("backups") or []]
+        before = changes.get("service_state") or {}
+        if not self.params["undo"]:
+            return False, "Undo is off (undo=false): the new files stay."
+        if not any(e.get("saved") for e in entries):
+            if entries or not before.get("active"):
+                # A first install, or a service that was down before this run: stop it
+                # rather than let it crash-loop, disabled when it was not enabled before.
+                self.module.run_command(["systemctl", "stop", self.name])
+                off = ""
+                if not before.get("enabled"):
+                    self.module.run_command(["systemctl", "disable", self.name])
+                    off = " and disabled"
+                what = "A first install, with no previous version" if entries else "Nothing to undo"
+                return False, f"{what}: {self.name} was left stopped{off}."
+            return False, "Nothing this run changed can be put back."
+        restored = previous.put_back(entries)
+        if any(p.startswith(SYSTEMD_PATHS) for p in restored):
+            self.systemctl("daemon-reload")
+        try:
+            state = self.act("restarted")
+        except ServiceError as error:
+            return False, (
+                f"Undo: the previous files were put back and {self.name} restarted on them, "
+                f"but it fails with them too: {error}."
+            )
+        down = self.clock() - started
+        return True, (
+            f"Undone: the previous files were put back and {self.name} restarted on them; it "
+            f"serves again (pid {state.get('MainPID')}, down at most {down:.1f} s)."
+        )
+
+    def run(self) -> dict[str, Any]:
+        params = self.params
+        changes = params["changes"] or {}
+        daemon_reload = params["daemon_reload"] or needs_daemon_reload(changes)
+        planned = planned_action(
+            changes, params["reread_paths"], params["reload"], params["restart"]
+        )
+        if daemon_reload and not self.module.check_mode:
+            self.systemctl("daemon-reload")
+        state = self.show()
+        if state.get("LoadState") != "loaded":
+            if self.module.check_mode:
+                return {"changed": True, "action": "started", "state": state}
+            raise ServiceError(f"the unit is not installed (LoadState={state.get('LoadState')})")
+        action = decide(planned, state)
+        enable = params["enabled"] and state.get("UnitFileState") != "enabled"
+        changed = action != "none" or enable or daemon_reload
+        if self.module.check_mode:
+            return {"changed": changed, "action": action, "state": state}
+        if enable:
+            self.systemctl("enable", self.name)
+        if action == "reloaded" and params["reload_metric"] and params["metrics_url"]:
+            try:
+                self.reload_stamp()
+            except ServiceError:
+                action = "restarted"  # not answering before the reload: it gets a restart
+        wall, started = time.time(), self.clock()
+        try:
+            state = self.act(action)
+        except ServiceError as failure:
+            self.fail(action, str(failure), wall, started)
+        previous.forget(changes.get("backups") or [])
         return {"changed": changed, "action": action, "state": state}
+
+    def fail(self, action: str, cause: str, wall: float, started: float) -> None:
+        """Undo, then fail the task with one message."""
+        changes = self.params["changes"] or {}
+        journal = self.journal(wall)
+        flags: list[str] = []
+        for entry in changes.get("backups") or []:
+            if str(entry["path"]).endswith(".service") and entry.get("saved"):
+                flags = flag_changes(self.read(str(entry["saved"])), self.read(str(entry["path"])))
+        undone, undo_text = self.undo(started)
+        verb = {"none": "checking it", "started": "a start"}.get(action, action[:-2])
+        self.module.fail_json(
+            msg=failure_message(
+                self.name,
+                f"failed after {verb}: {cause}",
+                [p for p in changes.get("changed_paths") or [] if not posixpath.isdir(str(p))],
+                flags,
+                undo_text,
+                journal,
+                self.params["journal_lines"],
+            ),
+            action=action,
+            undone=undone,
+            down_seconds=round(self.clock() - started, 1),
+        )
+
+    @staticmethod
+    def read(path: str) -> str:
+        try:
+            return Path(path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
 
 
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
             "name": {"type": "str", "required": True},
-            "action": {
-                "type": "str",
-                "default": "none",
-                "choices": ["none", "started", "restarted", "reloaded"],
-            },
+            "changes": {"type": "dict", "default": {}},
+            "restart": {"type": "bool", "default": False},
+            "reload": {"type": "bool", "default": True},
+            "reread_paths": {"type": "list", "elements": "path", "default": []},
             "daemon_reload": {"type": "bool", "default": False},
             "enabled": {"type": "bool", "default": True},
+            "undo": {"type": "bool", "default": True},
             "readiness_url": {"type": "str"},
             "ready_status": {"type": "list", "elements": "int", "default": [200]},
             "metrics_url": {"type": "str"},
@@ -366,20 +605,15 @@ def main() -> None:
             "client_key": {"type": "path"},
             "timeout": {"type": "int", "default": 60},
             "stable_seconds": {"type": "float", "default": 1},
-            "journal_lines": {"type": "int", "default": 20},
+            "journal_lines": {"type": "int", "default": 10},
         },
         supports_check_mode=True,
     )
     lifecycle = Lifecycle(module)
     try:
         module.exit_json(**lifecycle.run())
-    except ServiceError as failure:
-        journal = lifecycle.journal()
-        module.fail_json(
-            msg=f"{lifecycle.name}: {failure}. Last journal lines "
-            f"(journalctl -u {lifecycle.name}):\n" + "\n".join(journal),
-            journal=journal,
-        )
+    except ServiceError as failure:  # before any action: nothing to undo
+        module.fail_json(msg=f"{lifecycle.name}: {failure}")
 
 
 if __name__ == "__main__":

@@ -7,11 +7,13 @@ name first) and its ``kind``:
 - ``preflight``: refused by the input checks, before any host is touched:
   the run fails, names the variable, and no play after the checks started;
 - ``runtime``: only the program itself rejects it, at start: the run must
-  fail (never pass green), naming the service and showing its journal.
+  fail (never pass green), naming the service and the program's own error,
+  and undo the change: afterwards the ``service`` on the ``--limit`` host is
+  active with the same unit and config checksums as before (a new PID is
+  fine). The seconds it was down are read from the failure ("down at most N s").
 
 Preflight cases run ``--jobs`` at a time (they touch no host); runtime cases
-run one by one, each followed by a run without the bad value that must pass
-(the service is put back).
+run one by one.
 
 usage: python -m tests.stack.bad_inputs --inventory INV --cases CASES.yml [--kind K] [--report FILE]
 """
@@ -39,6 +41,7 @@ LATER_PLAY = re.compile(r"^PLAY \[(?!Check the inputs)", re.MULTILINE)
 FAILURE_MSG = re.compile(r"^\s*(?:msg|fail_msg): ?(.*)$")
 # ansible-core 2.19 prints each failure once on one line.
 ERROR_LINE = re.compile(r"^\[ERROR\]: Task failed: (?:Action|Module) failed: (.*)$", re.MULTILINE)
+DOWN = re.compile(r"down at most ([0-9.]+) s")
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class Case:
     expect: tuple[str, ...]
     kind: str = "preflight"
     args: tuple[str, ...] = ()
+    service: str = ""
 
     @property
     def label(self) -> str:
@@ -63,6 +67,7 @@ class Verdict:
     passed: bool
     why: str
     message: str
+    down: str = ""
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -73,6 +78,7 @@ def load_cases(path: Path) -> list[Case]:
             expect=tuple(item["expect"]),
             kind=item.get("kind", "preflight"),
             args=tuple(item.get("args", ())),
+            service=item.get("service", ""),
         )
         for item in data["cases"]
     ]
@@ -133,16 +139,49 @@ def playbook(
     return done.returncode, done.stdout + done.stderr
 
 
+def limit_host(case: Case) -> str:
+    """The host a runtime case runs on (its --limit)."""
+    args = list(case.args)
+    return args[args.index("--limit") + 1] if "--limit" in args else "all"
+
+
+def service_snapshot(inventory: str, host: str, service: str) -> str:
+    """Whether the service is active, and the checksums of its unit and config files."""
+    script = (
+        f"systemctl is-active {service}; sha256sum /etc/systemd/system/{service}.service; "
+        f"find /etc/{service} -type f -exec sha256sum {{}} + | sort"
+    )
+    argv = [str(Path(sys.executable).with_name("ansible")), "-i", inventory, host, "-b"]
+    done = subprocess.run(
+        [*argv, "-m", "ansible.builtin.shell", "-a", script],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
+    )
+    return done.stdout.split(">>", 1)[-1].strip()
+
+
 def run_case(inventory: str, book: str, case: Case) -> Verdict:
+    if case.kind != "runtime":
+        return judge(case, *playbook(inventory, book, case.vars, case.args))
+    host = limit_host(case)
+    before = service_snapshot(inventory, host, case.service)
     rc, output = playbook(inventory, book, case.vars, case.args)
     verdict = judge(case, rc, output)
-    if case.kind == "runtime" and verdict.passed:
-        # Put the service back: the same run without the bad value must pass.
-        rc, output = playbook(inventory, book, {}, case.args)
-        if rc != 0:
-            return Verdict(
-                case, False, "the run without the bad value failed", failure_message(output)
-            )
+    down = DOWN.search(output)
+    verdict = Verdict(
+        case, verdict.passed, verdict.why, verdict.message, down.group(1) if down else ""
+    )
+    after = service_snapshot(inventory, host, case.service)
+    if not after.startswith("active") or after != before:
+        why = (
+            f"{case.service} does not serve its previous config: before {before!r}, after {after!r}"
+        )
+        return Verdict(case, False, why, verdict.message, verdict.down)
+    if verdict.passed and not verdict.down:
+        return Verdict(case, False, "the failure does not say it was undone", verdict.message)
     return verdict
 
 
@@ -156,11 +195,14 @@ def run_all(inventory: str, book: str, cases: Iterable[Case], jobs: int) -> list
 
 
 def report(verdicts: Sequence[Verdict]) -> str:
-    lines = ["| result | kind | bad input | message |", "|---|---|---|---|"]
+    lines = ["| result | kind | bad input | down (s) | message |", "|---|---|---|---|---|"]
     for verdict in verdicts:
         result = "refused" if verdict.passed else f"NOT REFUSED AS NEEDED: {verdict.why}"
+        if verdict.passed and verdict.case.kind == "runtime":
+            result = "undone"
         message = verdict.message.replace("|", "\\|")
-        lines.append(f"| {result} | {verdict.case.kind} | `{verdict.case.label}` | {message} |")
+        label, down = verdict.case.label, verdict.down or "-"
+        lines.append(f"| {result} | {verdict.case.kind} | `{label}` | {down} | {message} |")
     return "\n".join(lines) + "\n"
 
 

@@ -31,7 +31,15 @@ class FakeModule:
     def __init__(
         self, params: dict[str, Any], check_mode: bool = False, diff: bool = False
     ) -> None:
-        self.params = {"account": None, "directories": [], "files": [], "purge": [], **params}
+        self.params = {
+            "account": None,
+            "directories": [],
+            "files": [],
+            "purge": [],
+            "backup_dir": None,
+            "inputs": "",
+            **params,
+        }
         self.params["service"] = params.get("service")
         self.check_mode = check_mode
         self._diff = diff
@@ -59,6 +67,7 @@ def spec(dest: Path, **overrides: Any) -> dict[str, Any]:
         "mode": "0644",
         "validate": None,
         "validate_after_set": False,
+        "stage": 1,
         "restart": False,
     }
     return {**base, **overrides}
@@ -66,7 +75,8 @@ def spec(dest: Path, **overrides: Any) -> dict[str, Any]:
 
 def run(files: list[dict[str, Any]], **kwargs: Any) -> tuple[file_set.Outcome, FakeModule]:
     purge = kwargs.pop("purge", [])
-    module = FakeModule({"files": files, "purge": purge}, **kwargs)
+    backup_dir = kwargs.pop("backup_dir", None)
+    module = FakeModule({"files": files, "purge": purge, "backup_dir": backup_dir}, **kwargs)
     return file_set.converge(module), module
 
 
@@ -150,7 +160,7 @@ def test_validate_after_set_sees_the_set_and_a_refusal_puts_it_back(tmp_path: Pa
     # Checked after the set, it sees the rule; refused, the whole set goes back:
     # the new rule is removed again and main keeps its old content.
     last = {"validate": check, "validate_after_set": True}
-    with pytest.raises(FailedError, match="the rest of the set was put back"):
+    with pytest.raises(FailedError, match="the earlier stages of the set were put back"):
         run([spec(rule, content="rule-new"), spec(main, content="main bad", **last)])
     assert not rule.exists()
     assert main.read_text() == "main-old"
@@ -158,7 +168,7 @@ def test_validate_after_set_sees_the_set_and_a_refusal_puts_it_back(tmp_path: Pa
     # A file that existed before is restored to its previous content.
     rule.write_text("rule-old")
     checker.write_text(f'#!/bin/sh\ngrep -q rule- {rule} && grep -q ok "$1"\n')
-    with pytest.raises(FailedError, match="the rest of the set was put back"):
+    with pytest.raises(FailedError, match="the earlier stages of the set were put back"):
         run([spec(rule, content="rule-new"), spec(main, content="main bad", **last)])
     assert rule.read_text() == "rule-old"
     assert main.read_text() == "main-old"
@@ -337,11 +347,12 @@ def test_action_maps_src_to_checksum_and_secrets_to_no_log_values() -> None:
 
 def test_action_merges_the_two_runs() -> None:
     first = {"changed": True, "changed_paths": ["/x"], "upload": [0], "restart": False}
-    second = {"changed": True, "changed_paths": ["/bin"], "restart": True}
+    second = {"changed": True, "changed_paths": ["/bin"], "restart": True, "backups": []}
     assert merge(first, second) == {
         "changed": True,
         "changed_paths": ["/x", "/bin"],
         "restart": True,
+        "backups": [],
     }
 
 
@@ -572,3 +583,94 @@ def test_an_os_error_is_reported_with_fail_json(
     result, _, _ = run_main({"files": []})
     assert result["failed"]
     assert result["msg"] == f"{tmp_path / 'x'}: Permission denied"
+
+
+def test_a_later_stage_is_validated_with_the_earlier_stage_in_place(tmp_path: Path) -> None:
+    # Stage 1 installs the checker (a new promtool); stage 2's validator is that checker.
+    tool, rules = tmp_path / "tool", tmp_path / "rules"
+    tool.write_text("#!/bin/sh\nexit 1\n")
+    tool.chmod(0o755)
+    files = [
+        spec(tool, content='#!/bin/sh\ngrep -q ok "$1"\n', mode="0755", restart=True),
+        spec(rules, content="ok", validate=f"{tool} %s", stage=2),
+    ]
+    outcome, _ = run(files)
+    assert outcome.changed == [str(tool), str(rules)]
+    assert rules.read_text() == "ok"
+
+
+def test_a_refused_stage_puts_every_earlier_stage_back(tmp_path: Path) -> None:
+    binary, unit, rules = tmp_path / "binary", tmp_path / "unit", tmp_path / "rules"
+    binary.write_text("v1")
+    files = [
+        spec(binary, content="v2", restart=True),
+        spec(unit, content="new unit", restart=True),
+        spec(rules, content="bad", validate="/bin/grep -q ok %s", stage=2),
+    ]
+    with pytest.raises(FailedError, match="earlier stages of the set were put back"):
+        run(files)
+    assert binary.read_text() == "v1"
+    assert not unit.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["binary"]
+
+
+def test_inputs_and_service_are_named_when_a_file_is_refused(tmp_path: Path) -> None:
+    module = FakeModule(
+        {
+            "files": [spec(tmp_path / "c", content="x", validate="/bin/false %s")],
+            "inputs": "the Prometheus inputs (prometheus_rule_groups)",
+            "service": "prometheus",
+        }
+    )
+    with pytest.raises(
+        FailedError,
+        match=r"^the Prometheus inputs \(prometheus_rule_groups\) were refused: .*"
+        r"The running prometheus keeps its previous files\.$",
+    ):
+        file_set.converge(module)
+
+
+def test_the_replaced_and_removed_files_are_kept_for_the_undo(tmp_path: Path) -> None:
+    live, backup = tmp_path / "live", tmp_path / "backup"
+    live.mkdir()
+    old, new, gone = live / "old.yml", live / "new.yml", live / "gone.yml"
+    old.write_text("v1")
+    gone.write_text("stale")
+    backup.mkdir()
+    (backup / "7").write_text("an earlier run's backup")
+    outcome, _ = run(
+        [spec(old, content="v2"), spec(new, content="n")],
+        purge=[str(live)],
+        backup_dir=str(backup),
+    )
+    assert outcome.backups is not None
+    by_path = {e["path"]: e["saved"] for e in outcome.backups}
+    assert by_path[str(new)] is None
+    assert Path(by_path[str(old)]).read_text() == "v1"
+    assert Path(by_path[str(gone)]).read_text() == "stale"
+    assert not gone.exists()
+    assert not (backup / "7").exists()
+    assert mode_of(backup) == 0o700
+    # lifecycle's undo: the previous versions return, the new file goes.
+    file_set.previous.put_back(outcome.backups)
+    assert old.read_text() == "v1"
+    assert gone.read_text() == "stale"
+    assert not new.exists()
+
+
+def test_without_a_backup_dir_nothing_is_left_behind(tmp_path: Path) -> None:
+    old = tmp_path / "old"
+    old.write_text("v1")
+    outcome, _ = run([spec(old, content="v2")])
+    assert outcome.backups is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old"]
+
+
+def test_nothing_goes_live_before_the_controller_files_arrive(tmp_path: Path) -> None:
+    # A config beside a binary the host lacks: the run only asks for the binary, so that
+    # the action plugin can run the whole set, binary first, in one go.
+    binary, conf = tmp_path / "bin", tmp_path / "conf"
+    outcome, _ = run([spec(binary, checksum="0" * 40), spec(conf, content="c", stage=2)])
+    assert outcome.upload == [0]
+    assert outcome.changed == []
+    assert not conf.exists()

@@ -26,7 +26,7 @@ def render(**overrides: Any) -> str:
         "binary_service_ip_address_allow": [],
         "binary_service_bin_dir": "/usr/local/bin",
         "binary_service_binaries": ["x"],
-        "binary_service_args": ["--web.listen-address=:9100"],
+        "__binary_service_args": ["--web.listen-address=:9100"],
         "binary_service_exec_reload": False,
         "binary_service_restart_sec": 1,
         "binary_service_capabilities": [],
@@ -52,7 +52,7 @@ def test_turning_tls_on_changes_the_unit() -> None:
 
 
 def test_arguments_are_quoted_for_systemd() -> None:
-    unit = render(binary_service_args=["--a=b c", "--p=100%", "--d=$HOME"])
+    unit = render(__binary_service_args=["--a=b c", "--p=100%", "--d=$HOME"])
     assert '"--a=b c"' in unit
     assert '"--p=100%%"' in unit
     assert '"--d=$$HOME"' in unit
