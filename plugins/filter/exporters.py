@@ -6,10 +6,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 
-def _flag_value(value: Any) -> str:
+def _option_flag(collector: str, key: str, value: Any) -> str:
+    """One collector option: a switch (kingpin) as --x or --no-x, anything else as --x=value."""
+    name = f"collector.{collector}.{key}"
     if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+        return f"--{name}" if value else f"--no-{name}"
+    return f"--{name}={value}"
 
 
 def collector_flags(
@@ -27,9 +29,7 @@ def collector_flags(
         names.add(name)
         flags.append(f"--collector.{name}")
         options = {} if isinstance(item, str) else dict(item.get("flags") or {})
-        flags.extend(
-            f"--collector.{name}.{key}={_flag_value(val)}" for key, val in sorted(options.items())
-        )
+        flags.extend(_option_flag(name, key, val) for key, val in sorted(options.items()))
     clash = sorted(names.intersection(disabled))
     if clash:
         raise ValueError(f"collectors both enabled and disabled: {', '.join(clash)}")

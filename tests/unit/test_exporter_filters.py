@@ -12,11 +12,22 @@ def test_enabled_and_disabled_collectors() -> None:
 
 def test_collector_with_its_own_flags() -> None:
     flags = collector_flags(
-        [{"name": "systemd", "flags": {"unit-include": "nginx.+", "enable-restarts-metrics": True}}]
+        [
+            {
+                "name": "systemd",
+                "flags": {
+                    "unit-include": "nginx.+",
+                    "enable-restarts-metrics": True,
+                    "enable-start-time-metrics": False,
+                },
+            }
+        ]
     )
+    # Kingpin switches take no value (--x=true makes the program exit): --x or --no-x.
     assert flags == [
         "--collector.systemd",
-        "--collector.systemd.enable-restarts-metrics=true",
+        "--collector.systemd.enable-restarts-metrics",
+        "--no-collector.systemd.enable-start-time-metrics",
         "--collector.systemd.unit-include=nginx.+",
     ]
 
