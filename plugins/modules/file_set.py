@@ -20,7 +20,7 @@ description:
     written to a temporary file next to the destination, validated there, and moved into
     place atomically.
   - Files go live in stages (O(files[].stage), then the files marked
-    O(files[].validate_after_set)): each stage is validated, then moved into place, so a
+    O(files[].validate_after_set)). Each stage is validated, then moved into place, so a
     later stage's validators use what an earlier stage installed (a new C(promtool) checks the
     new rules). A refused stage puts every earlier stage back, so a refused set leaves every
     file as it was. In check mode nothing is written into the destination's directory;
@@ -167,7 +167,7 @@ options:
       validate_after_set:
         description:
           - Validate this file after every other file of the set is in place (a main config
-            whose validator reads the files it references): the last stage. When it is
+            whose validator reads the files it references), the last stage. When it is
             refused, every other file is put back as it was (new ones removed) and this one
             is not replaced, so a refused set never stays half applied.
         type: bool

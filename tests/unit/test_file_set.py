@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from plugins.action.file_set import cached_checksum, merge, module_files
+from plugins.module_utils import previous
 from plugins.modules import file_set
 
 USER = pwd.getpwuid(os.getuid()).pw_name
@@ -652,7 +653,7 @@ def test_the_replaced_and_removed_files_are_kept_for_the_undo(tmp_path: Path) ->
     assert not (backup / "7").exists()
     assert mode_of(backup) == 0o700
     # lifecycle's undo: the previous versions return, the new file goes.
-    file_set.previous.put_back(outcome.backups)
+    previous.put_back(outcome.backups)
     assert old.read_text() == "v1"
     assert gone.read_text() == "stale"
     assert not new.exists()
