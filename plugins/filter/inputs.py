@@ -50,6 +50,23 @@ def check_port(value: Any, check: Mapping[str, Any]) -> Problem:
     return None
 
 
+_BATCH = re.compile(r"^(?:[1-9][0-9]*|(?:[1-9][0-9]?|100)%)$")
+
+
+def check_rollout(value: Any, check: Mapping[str, Any]) -> Problem:
+    """Ansible's serial: a batch size (a host count or a percentage), or a list of them."""
+    sizes = value if isinstance(value, list) else [value]
+    good = bool(sizes) and all(
+        not isinstance(size, bool) and _BATCH.match(str(size)) for size in sizes
+    )
+    if good:
+        return None
+    return (
+        "must be a batch size (a number of hosts such as 1, or a share such as '25%') or a list "
+        f"of them such as [1, '100%'] (got {value!r})"
+    )
+
+
 def _is_ip(text: str) -> bool:
     try:
         ipaddress.ip_address(text)
@@ -281,6 +298,7 @@ CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], Problem]] = {
     "flags": check_flags,
     "choices_list": check_choices_list,
     "disjoint": check_disjoint,
+    "rollout": check_rollout,
 }
 
 

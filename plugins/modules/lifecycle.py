@@ -28,8 +28,9 @@ description:
     must have moved.
   - When the proof fails, the change is undone. The files the file_set run replaced come back
     from O(changes)'s C(backups), new ones go, and the service is restarted on them and proven
-    again. A first install (no previous files) is left stopped, and disabled, instead of
-    crash-looping. Then the task fails, naming the service, the files and flags that changed,
+    again, at the readiness URL its restored unit records (C(X-Plugspace-Readiness=), written
+    by P(plugspace.monitoring.binary_service#role)), where any HTTP answer counts. A first
+    install (no previous files) is left stopped, and disabled, instead of crash-looping. Then the task fails, naming the service, the files and flags that changed,
     the program's own error lines, the last journal lines, and the seconds it was down.
   - On success the kept previous files are dropped.
 author: Plugspace platform team (@plugspace)
@@ -304,6 +305,12 @@ def needs_daemon_reload(changes: Mapping[str, Any]) -> bool:
     return any(str(p).startswith(SYSTEMD_PATHS) for p in changes.get("changed_paths") or [])
 
 
+def unit_readiness(unit: str) -> str | None:
+    """The readiness URL a unit file records (binary_service writes X-Plugspace-Readiness=)."""
+    match = re.search(r"^X-Plugspace-Readiness=(\S+)$", unit, re.MULTILINE)
+    return match.group(1) if match else None
+
+
 def exec_args(unit: str) -> list[str]:
     """The ExecStart= arguments of a unit file's text (continuation lines joined)."""
     joined = re.sub(r"\\\n", " ", unit)
@@ -361,6 +368,10 @@ class Lifecycle:
         self.params = module.params
         self.name: str = module.params["name"]
         self.clock = clock
+        self.readiness_url: str | None = module.params["readiness_url"]
+        # After an undo, any HTTP answer proves it serves (the previous credentials
+        # may differ from this run's).
+        self.any_answer = False
 
     def systemctl(self, *args: str) -> str:
         rc, out, err = self.module.run_command(["systemctl", *args])
@@ -411,11 +422,11 @@ class Lifecycle:
                     f"(restarts so far: {state.get('NRestarts')})"
                 )
             if state.get("ActiveState") == "active":
-                url = self.params["readiness_url"]
+                url = self.readiness_url
                 if not url:
                     return state
                 status, body = self.fetch(url)
-                if status in self.params["ready_status"]:
+                if status in self.params["ready_status"] or (self.any_answer and status):
                     return state
                 last = f"{url} answered {status or 'nothing'}: {body[:200]}"
             if self.clock() > deadline:
@@ -502,6 +513,11 @@ class Lifecycle:
         restored = previous.put_back(entries)
         if any(p.startswith(SYSTEMD_PATHS) for p in restored):
             self.systemctl("daemon-reload")
+        # Where the previous version answers: its unit says so (X-Plugspace-Readiness=).
+        for path in restored:
+            if path.endswith(".service"):
+                self.readiness_url = unit_readiness(self.read(path)) or self.readiness_url
+        self.any_answer = True
         try:
             state = self.act("restarted")
         except ServiceError as error:

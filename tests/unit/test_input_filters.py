@@ -4,6 +4,7 @@ import pytest
 
 from plugins.filter.inputs import (
     FilterModule,
+    check_rollout,
     host_port,
     input_problems,
     local_host,
@@ -292,3 +293,15 @@ def test_filters_are_registered() -> None:
         "local_host",
         "systemd_quote",
     }
+
+
+@pytest.mark.parametrize("value", [1, "1", 3, "25%", "100%", [1, "100%"], [1, 5, "50%"]])
+def test_a_rollout_is_a_batch_size_or_a_list_of_them(value: object) -> None:
+    assert check_rollout(value, {}) is None
+
+
+@pytest.mark.parametrize("value", [0, "one", "150%", "0%", [], [1, "x"], True, "1 ", {"a": 1}])
+def test_a_bad_rollout_is_refused(value: object) -> None:
+    problem = check_rollout(value, {})
+    assert problem is not None
+    assert problem.startswith("must be a batch size")

@@ -365,3 +365,34 @@ def test_check_mode_on_a_host_without_the_unit_reports_a_start() -> None:
     module = FakeModule([unit(LoadState="not-found")])
     module.check_mode = True
     assert Lifecycle(module).run()["action"] == "started"
+
+
+def test_the_undo_proves_the_previous_version_where_its_unit_says_it_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unit_file, saved = tmp_path / "node_exporter.service", tmp_path / "0"
+    saved.write_text("[Unit]\nX-Plugspace-Readiness=https://127.0.0.1:9110/metrics\n" + UNIT_BEFORE)
+    unit_file.write_text("[Unit]\nX-Plugspace-Readiness=https://[::1]:9110/metrics\n" + UNIT_BEFORE)
+    changes = {
+        "changed_paths": [str(unit_file)],
+        "restart": True,
+        "backups": [{"path": str(unit_file), "saved": str(saved)}],
+    }
+    asked: list[str] = []
+
+    def fetch(self: Lifecycle, url: str) -> tuple[int, str]:
+        asked.append(url)
+        # The new address answers nothing; the previous one asks for other credentials.
+        return (401, "") if "127.0.0.1" in url else (0, "refused")
+
+    monkeypatch.setattr(Lifecycle, "fetch", fetch)
+    module = FakeModule(
+        [unit(), unit(), CRASH, unit(MainPID="51")],
+        changes=changes,
+        readiness_url="https://[::1]:9110/metrics",
+    )
+    with pytest.raises(FailedError, match="serves again") as failed:
+        Lifecycle(module).run()
+    assert asked[-1] == "https://127.0.0.1:9110/metrics"
+    assert failed.value.result["undone"] is True
+    assert lifecycle.unit_readiness(saved.read_text() if saved.exists() else "") is None
