@@ -177,6 +177,34 @@ def check_url(value: Any, check: Mapping[str, Any]) -> Problem:
     return f"must be a URL that starts with http:// or https:// and names a host {shown}"
 
 
+_HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")
+
+
+def _is_endpoint(text: str) -> bool:
+    """host:port, an IPv6 address in brackets ([fd00::1]:9094), the port from 1 to 65535."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 1 <= int(port) <= 65535:
+        return False
+    if host.startswith("[") and host.endswith("]"):
+        return ":" in host and _is_ip(host[1:-1])
+    return bool(_HOSTNAME.match(host))
+
+
+def check_endpoint(value: Any, check: Mapping[str, Any]) -> Problem:
+    """host:port, or a list of them; empty when ``optional``."""
+    items = value if isinstance(value, list) else [value]
+    if value == "" and check.get("optional", False):
+        return None
+    bad = [item for item in items if not isinstance(item, str) or not _is_endpoint(item)]
+    if not bad:
+        return None
+    example = check.get("example", "host.example.com:9094")
+    return (
+        f"must be host:port, e.g. {example}, an IPv6 address in brackets such as [fd00::1]:9094 "
+        f"(got {', '.join(map(str, bad))})"
+    )
+
+
 def check_labels(value: Any, check: Mapping[str, Any]) -> Problem:
     """Prometheus labels: names [a-zA-Z_][a-zA-Z0-9_]* not starting with __, values scalars."""
     if not isinstance(value, Mapping):
@@ -299,6 +327,7 @@ CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], Problem]] = {
     "choices_list": check_choices_list,
     "disjoint": check_disjoint,
     "rollout": check_rollout,
+    "endpoint": check_endpoint,
 }
 
 

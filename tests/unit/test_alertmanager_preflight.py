@@ -95,3 +95,33 @@ def test_one_receiver_is_enough_and_nothing_warns(tmp_path: Path, receiver: dict
     out = " ".join((result.stdout + result.stderr).split())
     assert result.returncode == 0, out
     assert "WARNING: no receiver" not in out
+
+
+def test_ipv6_smarthost_and_peers_pass_without_warnings_on_stderr(tmp_path: Path) -> None:
+    result = run_preflight(
+        tmp_path,
+        {
+            "alertmanager_email_to": "oncall@plugspace.test",
+            "alertmanager_email_from": "am@plugspace.test",
+            "alertmanager_email_smarthost": "[::1]:25",
+            "alertmanager_cluster_peers": ["[fd00::1]:9094", "mon2.plugspace.test:9094"],
+        },
+    )
+    out = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode == 0, out
+    assert "FutureWarning" not in out
+    assert "errantly sent data directly to stderr" not in out
+
+
+def test_a_smarthost_without_a_port_is_refused(tmp_path: Path) -> None:
+    result = run_preflight(
+        tmp_path,
+        {
+            "alertmanager_email_to": "oncall@plugspace.test",
+            "alertmanager_email_from": "am@plugspace.test",
+            "alertmanager_email_smarthost": "smtp.plugspace.test",
+        },
+    )
+    out = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0
+    assert "alertmanager_email_smarthost must be host:port" in out

@@ -305,3 +305,31 @@ def test_a_bad_rollout_is_refused(value: object) -> None:
     problem = check_rollout(value, {})
     assert problem is not None
     assert problem.startswith("must be a batch size")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "[::1]:25",
+        "[fd00::1]:9094",
+        "smtp.plugspace.test:587",
+        "10.0.0.5:25",
+        ["mon2:9094", "[fd00::2]:9094"],
+        [],
+    ],
+)
+def test_an_endpoint_is_host_port_with_ipv6_in_brackets(value: object) -> None:
+    assert problems("endpoint", value) == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["smtp.plugspace.test", "mon2", "::1:25", "[127.0.0.1]:25", "host:70000", ["ok:1", "bad"], ""],
+)
+def test_a_bad_endpoint_is_refused_naming_the_variable(value: object) -> None:
+    (problem,) = problems("endpoint", value)
+    assert problem.startswith("x_var must be host:port")
+
+
+def test_an_optional_endpoint_may_be_empty() -> None:
+    assert problems("endpoint", "", optional=True) == []
