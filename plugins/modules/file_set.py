@@ -104,6 +104,12 @@ options:
             its O(ansible.builtin.file#module:mode).
         type: raw
         default: "0755"
+      only_create:
+        description:
+          - Create it with this owner, group and mode when it is missing, and leave an
+            existing one as it is (a shared directory such as C(/usr/local/bin)).
+        type: bool
+        default: false
   files:
     description: Files to ensure, in order; each has O(files[].content) or O(files[].src).
     type: list
@@ -439,7 +445,7 @@ def ensure_directory(module: AnsibleModule, spec: dict[str, Any], outcome: Outco
     path, mode = Path(spec["path"]), spec["mode"]
     wanted = ids(spec["owner"], spec["group"])
     exists = path.is_dir()
-    if exists and not attrs_differ(str(path), wanted, mode):
+    if exists and (spec.get("only_create") or not attrs_differ(str(path), wanted, mode)):
         return
     outcome.changed.append(str(path))
     if module.check_mode:
@@ -762,6 +768,7 @@ def main() -> None:
                     "owner": {"type": "str", "default": "root"},
                     "group": {"type": "str", "default": "root"},
                     "mode": {"type": "raw", "default": "0755"},
+                    "only_create": {"type": "bool", "default": False},
                 },
             },
             "files": {

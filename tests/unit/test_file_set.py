@@ -222,12 +222,38 @@ def test_directories_are_created_with_their_mode(tmp_path: Path) -> None:
     target = tmp_path / "a" / "b"
     module = FakeModule({})
     outcome = file_set.Outcome()
-    entry = {"path": str(target), "owner": USER, "group": GROUP, "mode": 0o750}
+    entry = {
+        "path": str(target),
+        "owner": USER,
+        "group": GROUP,
+        "mode": 0o750,
+        "only_create": False,
+    }
     file_set.ensure_directory(module, entry, outcome)
     assert mode_of(target) == 0o750
     assert outcome.changed == [str(target)]
     file_set.ensure_directory(module, entry, outcome)
     assert outcome.changed == [str(target)]
+
+
+def test_a_shared_directory_is_created_when_missing_and_left_alone_when_not(
+    tmp_path: Path,
+) -> None:
+    shared = tmp_path / "bin"
+    module, outcome = FakeModule({}), file_set.Outcome()
+    entry = {
+        "path": str(shared),
+        "owner": USER,
+        "group": GROUP,
+        "mode": 0o755,
+        "only_create": True,
+    }
+    file_set.ensure_directory(module, entry, outcome)
+    assert mode_of(shared) == 0o755
+    shared.chmod(0o2775)
+    file_set.ensure_directory(module, entry, outcome)
+    assert mode_of(shared) == 0o2775
+    assert outcome.changed == [str(shared)]
 
 
 def fake_accounts(
@@ -432,7 +458,7 @@ def test_a_symlinked_directory_is_stable(tmp_path: Path) -> None:
     real.mkdir(mode=0o750)
     real.chmod(0o750)
     link.symlink_to(real)
-    entry = {"path": str(link), "owner": USER, "group": GROUP, "mode": 0o750}
+    entry = {"path": str(link), "owner": USER, "group": GROUP, "mode": 0o750, "only_create": False}
     outcome = file_set.Outcome()
     file_set.ensure_directory(FakeModule({}), entry, outcome)
     assert outcome.changed == []
