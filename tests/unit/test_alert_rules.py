@@ -82,6 +82,10 @@ WATCHER_ALERTS: dict[str, tuple[str, str]] = {
         "warning",
         "Read the exporter's journal (journalctl -u its service), fix the collector or its input",
     ),
+    "ServiceRestarting": (
+        "warning",
+        "Read its journal (journalctl -u its service) for why it exits, fix the cause",
+    ),
 }
 
 ALL_ALERTS: dict[str, tuple[str, str]] = {**GUIDE_ALERTS, **WATCHER_ALERTS}
