@@ -16,6 +16,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 Problem = str | None
 
@@ -377,6 +378,19 @@ def host_port(address: str, port: int | str) -> str:
     return f"[{bare}]:{port}" if ":" in bare else f"{bare}:{port}"
 
 
+def url_host_port(address: str) -> str:
+    """'host:port' of a URL or host:port, without credentials ('' when it names none)."""
+    parsed = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        port = parsed.port
+    except ValueError:
+        return ""
+    host = parsed.hostname or ""
+    if not host or not port:
+        return ""
+    return host_port(host, port)
+
+
 def local_host(address: str) -> str:
     """Where a check on the host itself reaches a service listening on address."""
     bare = address.strip("[]") if address.startswith("[") else address
@@ -419,6 +433,7 @@ class FilterModule:
         return {
             "input_problems": input_problems,
             "host_port": host_port,
+            "url_host_port": url_host_port,
             "local_host": local_host,
             "systemd_quote": systemd_quote,
         }

@@ -198,6 +198,30 @@ options:
     description: The inputs the files are made from, named when a validator refuses one.
     type: str
     default: ""
+  verified_file:
+    description:
+      - Where M(plugspace.monitoring.lifecycle) recorded the O(service) unit's invocation when it
+        last proved it.
+      - A unit started again since (a crash systemd healed between two runs) is reported as a
+        warning naming the unit and its restart count, once.
+    type: path
+  ports:
+    description:
+      - TCP ports the O(service) listens on, looked at before anything changes (with C(ss)). A port
+        held by a process that is not the O(service) unit (Debian's package of the same program,
+        another role's install, anything else) fails the run naming the port, O(ports[].name) and
+        the process, and nothing is written. In check mode too.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      port:
+        description: The port.
+        type: int
+        required: true
+      name:
+        description: The variable that sets it, named in the failure.
+        type: str
 """
 
 EXAMPLES = r"""
@@ -258,6 +282,7 @@ upload:
 
 import grp
 import hashlib
+import json
 import os
 import pwd
 import re
@@ -272,7 +297,7 @@ from typing import Any
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.parameters import remove_values
 
-from ..module_utils import previous
+from ..module_utils import listeners, previous
 
 DIFF_LIMIT = 256 * 1024
 OCTAL = re.compile(r"(0o)?[0-7]{1,4}")
@@ -681,12 +706,48 @@ def refused_message(module: AnsibleModule, refused: list[str], put_back: bool) -
     return f"{prefix}{'; '.join(refused)}. No file was replaced{undone}.{keeps}"
 
 
-def service_state(module: AnsibleModule, unit: str) -> dict[str, bool]:
-    """Whether a systemd unit is known to systemd, active and enabled (one systemctl call)."""
-    rc, out, _err = module.run_command(
-        ["systemctl", "show", "--property=LoadState,ActiveState,UnitFileState", unit]
+def read_verified(path: str | None) -> dict[str, Any]:
+    """What lifecycle recorded when it last proved the service (empty when nothing)."""
+    if not path:
+        return {}
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def restarted_since(props: dict[str, str], verified: dict[str, Any]) -> str | None:
+    """A warning when the unit was started again since it was last proved, else None."""
+    if not verified or props.get("ActiveState") != "active":
+        return None
+    same = props.get("InvocationID") == verified.get("invocation")
+    if same and props.get("NRestarts") == str(verified.get("nrestarts")):
+        return None
+    return (
+        f"restarted since it was last verified ({verified.get('at', 'at an earlier run')}): "
+        f"systemd restarted it {props.get('NRestarts', '?')} time(s) after it exited "
+        f"(NRestarts), running since {props.get('ActiveEnterTimestamp') or 'unknown'}; "
+        "read journalctl -u for why"
     )
+
+
+def service_state(module: AnsibleModule, unit: str) -> dict[str, bool]:
+    """Whether a systemd unit is known to systemd, active and enabled (one systemctl call).
+
+    With ``verified_file``, a unit started again since lifecycle last proved it (a crash
+    that systemd healed between runs) is reported as a warning, once.
+    """
+    properties = "LoadState,ActiveState,UnitFileState,InvocationID,NRestarts,ActiveEnterTimestamp"
+    rc, out, _err = module.run_command(["systemctl", "show", f"--property={properties}", unit])
     props = dict(line.split("=", 1) for line in out.splitlines() if "=" in line) if rc == 0 else {}
+    verified_file = module.params.get("verified_file")
+    verified = read_verified(verified_file)
+    moved = restarted_since(props, verified)
+    if moved and verified_file:
+        module.warn(f"{unit} {moved}")
+        if not module.check_mode:
+            record_verified(verified_file, props, str(verified.get("at", "")))
     return {
         "loaded": props.get("LoadState") == "loaded",
         "active": props.get("ActiveState") == "active",
@@ -694,9 +755,40 @@ def service_state(module: AnsibleModule, unit: str) -> dict[str, bool]:
     }
 
 
+def record_verified(path: str, props: dict[str, str], at: str) -> None:
+    """Remember the unit's invocation (seen at a run), so a restart is reported once."""
+    try:
+        Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        record = {"invocation": props.get("InvocationID"), "nrestarts": props.get("NRestarts")}
+        Path(path).write_text(json.dumps({**record, "at": at}), encoding="utf-8")
+    except OSError:
+        pass
+
+
+def check_ports(module: AnsibleModule) -> None:
+    """Refuse, before anything changes, a port the service needs that another process holds."""
+    wanted = module.params["ports"]
+    if not wanted:
+        return
+    ss = module.get_bin_path("ss")
+    if not ss:
+        module.warn(
+            "ss (iproute2) is not installed: the ports the service needs were not looked at"
+        )
+        return
+    rc, out, err = module.run_command([ss, "-Hltnp"])
+    if rc != 0:
+        module.warn(f"ss -Hltnp failed ({err.strip()}): the ports were not looked at")
+        return
+    held = listeners.held_ports(listeners.parse_ss(out), wanted, module.params["service"])
+    if held:
+        module.fail_json(msg="; ".join(held) + ". Nothing was changed.", changed_paths=[])
+
+
 def converge(module: AnsibleModule) -> Outcome:
     params = module.params
     outcome = Outcome()
+    check_ports(module)
     problems = read_modes(params)
     if problems:
         module.fail_json(msg="; ".join(problems), changed_paths=[])
@@ -800,6 +892,16 @@ def main() -> None:
             "service": {"type": "str"},
             "backup_dir": {"type": "path"},
             "inputs": {"type": "str", "default": ""},
+            "verified_file": {"type": "path"},
+            "ports": {
+                "type": "list",
+                "elements": "dict",
+                "default": [],
+                "options": {
+                    "port": {"type": "int", "required": True},
+                    "name": {"type": "str"},
+                },
+            },
         },
         supports_check_mode=True,
     )

@@ -30,8 +30,9 @@ description:
     from O(changes)'s C(backups), new ones go, and the service is restarted on them and proven
     again, at the readiness URL its restored unit records (C(X-Plugspace-Readiness=), written
     by P(plugspace.monitoring.binary_service#role)), where any HTTP answer counts. A first
-    install (no previous files) is left stopped, and disabled, instead of crash-looping. Then the task fails, naming the service, the files and flags that changed,
-    the program's own error lines, the last journal lines, and the seconds it was down.
+    install (no previous files) is left stopped, and disabled, instead of crash-looping.
+  - Then the task fails, naming the service, the files and flags that changed, the program's own
+    error lines, the last journal lines, and the seconds it was down.
   - On success the kept previous files are dropped.
 author: Plugspace platform team (@plugspace)
 attributes:
@@ -136,6 +137,27 @@ options:
     description: How many of the unit's last journal lines a failure shows.
     type: int
     default: 10
+  backend_metric:
+    description:
+      - For an exporter, the metric of its own view of what it watches (V(redis_up), V(nginx_up),
+        V(mongodb_up)), read from the readiness answer (its C(/metrics)). It must be 1.
+      - At 0, when O(backend_address) answers, the exporter cannot reach it with its settings and
+        the run fails naming O(backend_inputs) (and the change is undone); when nothing answers
+        there, what it watches is down, which is reported as a warning naming it, not blamed on
+        the exporter.
+    type: str
+  backend_address:
+    description: Where what the exporter watches listens (C(host:port), a URL works too).
+    type: str
+  backend_inputs:
+    description: The exporter's address and credential variables, named when it cannot reach it.
+    type: str
+    default: its address and credentials
+  verified_file:
+    description:
+      - Where to record the unit's invocation once it is proven (root-only), so that the next
+        M(plugspace.monitoring.file_set) run reports a restart that happened in between.
+    type: path
 """
 
 EXAMPLES = r"""
@@ -186,13 +208,16 @@ down_seconds:
   type: float
 """
 
+import json
 import posixpath
 import re
 import shlex
+import socket
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import open_url
@@ -200,6 +225,7 @@ from ansible.module_utils.urls import open_url
 from ..module_utils import previous
 
 PROPERTIES = (
+    "InvocationID",
     "LoadState",
     "ActiveState",
     "SubState",
@@ -248,6 +274,28 @@ def reload_outcome(text: str, stem: str, before: float | None) -> bool | None:
     if stamp is not None and (before is None or stamp > before):
         return True
     return None
+
+
+def host_port_of(address: str) -> tuple[str, int] | None:
+    """(host, port) from host:port or a URL (redis://h:6379, http://h:8089/stub_status)."""
+    parsed = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        port = parsed.port
+    except ValueError:
+        return None
+    return (parsed.hostname, port) if parsed.hostname and port else None
+
+
+def answers(address: str, timeout: float = 3) -> bool:
+    """Whether anything accepts a TCP connection at address."""
+    target = host_port_of(address)
+    if target is None:
+        return True  # cannot tell: do not call it down
+    try:
+        with socket.create_connection(target, timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def is_rereadable(path: str, reread: Iterable[str]) -> bool:
@@ -369,6 +417,7 @@ class Lifecycle:
         self.name: str = module.params["name"]
         self.clock = clock
         self.readiness_url: str | None = module.params["readiness_url"]
+        self.body = ""
         # After an undo, any HTTP answer proves it serves (the previous credentials
         # may differ from this run's).
         self.any_answer = False
@@ -426,6 +475,7 @@ class Lifecycle:
                 if not url:
                     return state
                 status, body = self.fetch(url)
+                self.body = body
                 if status in self.params["ready_status"] or (self.any_answer and status):
                     return state
                 last = f"{url} answered {status or 'nothing'}: {body[:200]}"
@@ -560,10 +610,46 @@ class Lifecycle:
         wall, started = time.time(), self.clock()
         try:
             state = self.act(action)
+            self.check_backend()
         except ServiceError as failure:
             self.fail(action, str(failure), wall, started)
         previous.forget(changes.get("backups") or [])
+        self.record(state)
         return {"changed": changed, "action": action, "state": state}
+
+    def check_backend(self) -> None:
+        """An exporter's own view of what it watches must be 1 (see backend_metric)."""
+        metric = self.params["backend_metric"]
+        value = metric_value(self.body, metric) if metric else None
+        if value is None or value == 1:
+            return
+        address = self.params["backend_address"] or ""
+        if address and not answers(address):
+            self.module.warn(
+                f"{self.name} works, but what it watches is down: nothing answers at {address} "
+                f"({metric} is {value:g}); start that service"
+            )
+            return
+        raise ServiceError(
+            f"it cannot reach what it watches: {metric} is {value:g} although {address or 'it'} "
+            f"answers; check {self.params['backend_inputs']}"
+        )
+
+    def record(self, state: dict[str, str]) -> None:
+        """Remember the proven unit's invocation (file_set reports a later restart)."""
+        path = self.params["verified_file"]
+        if not path:
+            return
+        record = {
+            "invocation": state.get("InvocationID"),
+            "nrestarts": state.get("NRestarts"),
+            "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        try:
+            Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            Path(path).write_text(json.dumps(record), encoding="utf-8")
+        except OSError:
+            pass
 
     def fail(self, action: str, cause: str, wall: float, started: float) -> None:
         """Undo, then fail the task with one message."""
@@ -622,6 +708,10 @@ def main() -> None:
             "timeout": {"type": "int", "default": 60},
             "stable_seconds": {"type": "float", "default": 1},
             "journal_lines": {"type": "int", "default": 10},
+            "verified_file": {"type": "path"},
+            "backend_metric": {"type": "str"},
+            "backend_address": {"type": "str"},
+            "backend_inputs": {"type": "str", "default": "its address and credentials"},
         },
         supports_check_mode=True,
     )

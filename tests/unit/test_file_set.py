@@ -39,6 +39,7 @@ class FakeModule:
             "purge": [],
             "backup_dir": None,
             "inputs": "",
+            "ports": [],
             **params,
         }
         self.params["service"] = params.get("service")
@@ -701,3 +702,19 @@ def test_nothing_goes_live_before_the_controller_files_arrive(tmp_path: Path) ->
     assert outcome.upload == [0]
     assert outcome.changed == []
     assert not conf.exists()
+
+
+def test_a_restart_since_the_last_proof_is_reported_once(tmp_path: Path) -> None:
+    verified = {"invocation": "abc", "nrestarts": "0", "at": "2026-12-06T10:00:00Z"}
+    same = {"ActiveState": "active", "InvocationID": "abc", "NRestarts": "0"}
+    assert file_set.restarted_since(same, verified) is None
+    assert file_set.restarted_since(same, {}) is None
+    crashed = {**same, "InvocationID": "def", "NRestarts": "3", "ActiveEnterTimestamp": "Sun 10:05"}
+    warning = file_set.restarted_since(crashed, verified)
+    assert warning is not None
+    assert warning.startswith("restarted since it was last verified (2026-12-06T10:00:00Z)")
+    assert "restarted it 3 time(s)" in warning
+    record = tmp_path / "verified.json"
+    file_set.record_verified(str(record), crashed, "2026-12-06T10:00:00Z")
+    assert file_set.restarted_since(crashed, file_set.read_verified(str(record))) is None
+    assert file_set.read_verified(str(tmp_path / "missing.json")) == {}

@@ -9,6 +9,7 @@ from plugins.filter.inputs import (
     input_problems,
     local_host,
     systemd_quote,
+    url_host_port,
 )
 
 
@@ -292,6 +293,7 @@ def test_filters_are_registered() -> None:
         "host_port",
         "local_host",
         "systemd_quote",
+        "url_host_port",
     }
 
 
@@ -333,3 +335,12 @@ def test_a_bad_endpoint_is_refused_naming_the_variable(value: object) -> None:
 
 def test_an_optional_endpoint_may_be_empty() -> None:
     assert problems("endpoint", "", optional=True) == []
+
+
+def test_url_host_port_drops_credentials() -> None:
+    assert url_host_port("redis://:secret@db1:6379/0") == "db1:6379"
+    assert url_host_port("mongodb://u:p@[fd00::5]:27017/admin") == "[fd00::5]:27017"
+    assert url_host_port("http://127.0.0.1:8089/stub_status") == "127.0.0.1:8089"
+    assert url_host_port("db1:6379") == "db1:6379"
+    assert url_host_port("unix:///run/redis.sock") == ""
+    assert url_host_port("mongodb://h1:27017,h2:27017/admin") == ""

@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 from typing import Any
 
@@ -187,6 +188,10 @@ class FakeModule:
             "timeout": 1,
             "stable_seconds": 0,
             "journal_lines": 5,
+            "verified_file": None,
+            "backend_metric": None,
+            "backend_address": None,
+            "backend_inputs": "its address and credentials",
             **params,
         }
 
@@ -396,3 +401,75 @@ def test_the_undo_proves_the_previous_version_where_its_unit_says_it_answers(
     assert asked[-1] == "https://127.0.0.1:9110/metrics"
     assert failed.value.result["undone"] is True
     assert lifecycle.unit_readiness(saved.read_text() if saved.exists() else "") is None
+
+
+def test_a_proven_unit_is_recorded_for_the_next_run(tmp_path: Path) -> None:
+    record = tmp_path / "state" / "verified.json"
+    module = FakeModule([unit(InvocationID="abc", NRestarts="2")], verified_file=str(record))
+    Lifecycle(module).run()
+    data = json.loads(record.read_text())
+    assert (data["invocation"], data["nrestarts"]) == ("abc", "2")
+
+
+EXPORTER_METRICS = "# HELP redis_up x\nredis_up 0\n"
+
+
+def test_an_exporter_that_cannot_reach_what_it_watches_fails_and_is_undone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env, saved = tmp_path / "redis_exporter.env", tmp_path / "0"
+    saved.write_text("REDIS_PASSWORD=old\n")
+    env.write_text("REDIS_PASSWORD=new\n")
+    changes = {
+        "changed_paths": [str(env)],
+        "restart": True,
+        "backups": [{"path": str(env), "saved": str(saved)}],
+    }
+    monkeypatch.setattr(Lifecycle, "fetch", lambda self, url: (200, EXPORTER_METRICS))
+    monkeypatch.setattr(lifecycle, "answers", lambda address, timeout=3: True)
+    module = FakeModule(
+        [unit()],
+        name="redis_exporter",
+        changes=changes,
+        readiness_url="http://127.0.0.1:9121/metrics",
+        backend_metric="redis_up",
+        backend_address="redis://127.0.0.1:6379",
+        backend_inputs="redis_exporter_redis_addr / redis_exporter_redis_password",
+    )
+    with pytest.raises(FailedError) as failed:
+        Lifecycle(module).run()
+    message = str(failed.value)
+    assert (
+        "it cannot reach what it watches: redis_up is 0 although redis://127.0.0.1:6379" in message
+    )
+    assert "check redis_exporter_redis_addr / redis_exporter_redis_password" in message
+    assert env.read_text() == "REDIS_PASSWORD=old\n"
+
+
+def test_a_backend_that_is_down_is_reported_not_blamed_on_the_exporter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    warnings: list[str] = []
+    monkeypatch.setattr(Lifecycle, "fetch", lambda self, url: (200, EXPORTER_METRICS))
+    monkeypatch.setattr(lifecycle, "answers", lambda address, timeout=3: False)
+    module = FakeModule(
+        [unit()],
+        name="redis_exporter",
+        readiness_url="http://127.0.0.1:9121/metrics",
+        backend_metric="redis_up",
+        backend_address="127.0.0.1:6379",
+    )
+    module.warn = warnings.append  # type: ignore[attr-defined]
+    assert Lifecycle(module).run()["action"] == "restarted"
+    assert warnings == [
+        "redis_exporter works, but what it watches is down: nothing answers at 127.0.0.1:6379 "
+        "(redis_up is 0); start that service"
+    ]
+
+
+def test_backend_addresses_are_read_from_urls_and_host_ports() -> None:
+    assert lifecycle.host_port_of("redis://127.0.0.1:6379") == ("127.0.0.1", 6379)
+    assert lifecycle.host_port_of("http://[::1]:8089/stub_status") == ("::1", 8089)
+    assert lifecycle.host_port_of("db1:27017") == ("db1", 27017)
+    assert lifecycle.host_port_of("unix:///run/redis.sock") is None
+    assert lifecycle.answers("unix:///run/redis.sock") is True
