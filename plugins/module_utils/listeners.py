@@ -59,16 +59,22 @@ def held_ports(
     wanted: Iterable[Mapping[str, Any]],
     service: str | None,
     unit: Any = unit_of,
+    service_active: bool = False,
 ) -> list[str]:
-    """One message per port the service needs that another process holds."""
+    """One message per port the service needs that another process holds.
+
+    A listener whose process ss cannot name (without CAP_SYS_PTRACE, as in a container,
+    root cannot read another user's sockets) is taken for the service's own while the
+    service runs, and refused while it does not.
+    """
     ours = f"{service}.service" if service else None
     problems = []
     for want in wanted:
         port, name = int(want["port"]), str(want.get("name") or "its port")
         for listener in listeners:
-            if listener.port != port:
+            if listener.port != port or (not listener.processes and service_active):
                 continue
-            for process, pid in listener.processes or (("an unknown process", 0),):
+            for process, pid in listener.processes or (("a process ss cannot name", 0),):
                 owner = unit(pid) if pid else None
                 if ours is not None and owner == ours:
                     continue

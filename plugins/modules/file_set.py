@@ -780,7 +780,11 @@ def check_ports(module: AnsibleModule) -> None:
     if rc != 0:
         module.warn(f"ss -Hltnp failed ({err.strip()}): the ports were not looked at")
         return
-    held = listeners.held_ports(listeners.parse_ss(out), wanted, module.params["service"])
+    found = listeners.parse_ss(out)
+    service = module.params["service"]
+    anonymous = any(not listener.processes for listener in found)
+    active = bool(service) and anonymous and service_state(module, service)["active"]
+    held = listeners.held_ports(found, wanted, service, service_active=active)
     if held:
         module.fail_json(msg="; ".join(held) + ". Nothing was changed.", changed_paths=[])
 

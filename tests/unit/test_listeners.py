@@ -44,7 +44,13 @@ def test_a_port_held_by_another_unit_or_process_is_named() -> None:
         "node_exporter_port 9100 is held on this host by node_exporter (pid 123, unit "
         "prometheus-node-exporter.service), which the collection does not manage for "
         "node_exporter: stop and disable it, or give node_exporter_port another port",
-        "x_port 2024 is held on this host by an unknown process (pid 0, not a systemd service), "
-        "which the collection does not manage for node_exporter: stop and disable it, or give "
-        "x_port another port",
+        "x_port 2024 is held on this host by a process ss cannot name (pid 0, not a systemd "
+        "service), which the collection does not manage for node_exporter: stop and disable it, "
+        "or give x_port another port",
     ]
+
+
+def test_a_listener_ss_cannot_name_is_the_services_own_while_it_runs() -> None:
+    wanted = [{"port": 2024, "name": "x_port"}]
+    assert held_ports(parse_ss(SS), wanted, "x", service_active=True) == []
+    assert len(held_ports(parse_ss(SS), wanted, "x", service_active=False)) == 1
