@@ -11,6 +11,7 @@ anything is written.
 
 from __future__ import annotations
 
+import pwd
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 _PROCESS = re.compile(r'\("([^"]*)",pid=(\d+),')
+_UID = re.compile(r"\buid:(\d+)")
 
 
 @dataclass(frozen=True)
@@ -27,10 +29,11 @@ class Listener:
     address: str
     port: int
     processes: tuple[tuple[str, int], ...] = field(default=())
+    uid: int | None = None
 
 
 def parse_ss(text: str) -> list[Listener]:
-    """``ss -Hltnp`` output as listeners (the local address is the fourth column)."""
+    """``ss -Hltnpe`` output as listeners (the local address is the fourth column)."""
     found = []
     for line in text.splitlines():
         columns = line.split()
@@ -40,7 +43,8 @@ def parse_ss(text: str) -> list[Listener]:
         if not port.isdigit():
             continue
         processes = tuple((name, int(pid)) for name, pid in _PROCESS.findall(line))
-        found.append(Listener(address, int(port), processes))
+        uid = _UID.search(line)
+        found.append(Listener(address, int(port), processes, int(uid.group(1)) if uid else None))
     return found
 
 
@@ -54,35 +58,57 @@ def unit_of(pid: int, proc: Path = Path("/proc")) -> str | None:
     return units[-1] if units else None
 
 
+def _user(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+def _holder(
+    listener: Listener, ours: str | None, owner_uid: int | None, active: bool, unit: Any
+) -> str | None:
+    """Who holds a listener, or None when it is the service itself.
+
+    ss names the process when it may read its sockets (root with CAP_SYS_PTRACE, or the
+    same user); otherwise only the socket's owner is known (as in a container), and the
+    service's own user means the service itself.
+    """
+    for process, pid in listener.processes:
+        owner = unit(pid)
+        if ours is None or owner != ours:
+            where = f"unit {owner}" if owner else "not a systemd service"
+            return f"{process} (pid {pid}, {where})"
+        return None
+    if listener.uid is not None and owner_uid is not None:
+        if listener.uid == owner_uid:
+            return None
+        return f"a process of user {_user(listener.uid)} (uid {listener.uid})"
+    return None if active else "a process ss cannot name"
+
+
 def held_ports(
     listeners: Iterable[Listener],
     wanted: Iterable[Mapping[str, Any]],
     service: str | None,
     unit: Any = unit_of,
+    owner_uid: int | None = None,
     service_active: bool = False,
 ) -> list[str]:
-    """One message per port the service needs that another process holds.
-
-    A listener whose process ss cannot name (without CAP_SYS_PTRACE, as in a container,
-    root cannot read another user's sockets) is taken for the service's own while the
-    service runs, and refused while it does not.
-    """
+    """One message per port the service needs that another process holds."""
     ours = f"{service}.service" if service else None
     problems = []
     for want in wanted:
         port, name = int(want["port"]), str(want.get("name") or "its port")
         for listener in listeners:
-            if listener.port != port or (not listener.processes and service_active):
+            if listener.port != port:
                 continue
-            for process, pid in listener.processes or (("a process ss cannot name", 0),):
-                owner = unit(pid) if pid else None
-                if ours is not None and owner == ours:
-                    continue
-                where = f"unit {owner}" if owner else "not a systemd service"
+            holder = _holder(listener, ours, owner_uid, service_active, unit)
+            if holder:
                 problems.append(
-                    f"{name} {port} is held on this host by {process} (pid {pid}, {where}), which "
-                    f"the collection does not manage for {service}: stop and disable it, or give "
-                    f"{name} another port"
+                    f"{name} {port} is held on this host by {holder}, which the collection "
+                    f"does not manage for {service}: stop and disable it, or give {name} "
+                    "another port"
                 )
                 break
     return problems

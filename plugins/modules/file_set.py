@@ -776,15 +776,21 @@ def check_ports(module: AnsibleModule) -> None:
             "ss (iproute2) is not installed: the ports the service needs were not looked at"
         )
         return
-    rc, out, err = module.run_command([ss, "-Hltnp"])
+    rc, out, err = module.run_command([ss, "-Hltnpe"])
     if rc != 0:
-        module.warn(f"ss -Hltnp failed ({err.strip()}): the ports were not looked at")
+        module.warn(f"ss -Hltnpe failed ({err.strip()}): the ports were not looked at")
         return
     found = listeners.parse_ss(out)
-    service = module.params["service"]
-    anonymous = any(not listener.processes for listener in found)
+    service, account = module.params["service"], module.params["account"] or {}
+    try:
+        owner_uid: int | None = (
+            pwd.getpwnam(account["user"]).pw_uid if account.get("user") else None
+        )
+    except KeyError:
+        owner_uid = None  # not created yet: nothing of the service can listen
+    anonymous = any(not (listener.processes or listener.uid is not None) for listener in found)
     active = bool(service) and anonymous and service_state(module, service)["active"]
-    held = listeners.held_ports(found, wanted, service, service_active=active)
+    held = listeners.held_ports(found, wanted, service, owner_uid=owner_uid, service_active=active)
     if held:
         module.fail_json(msg="; ".join(held) + ". Nothing was changed.", changed_paths=[])
 
