@@ -19,6 +19,8 @@ description:
   - A second run refuses while the first one's process is alive, naming it. A lock left by a run
     that ended without releasing it (killed, or failed before its last play) is taken over.
   - site.yml takes it once its input checks passed, and releases it in its last play.
+  - It never reports a change: the lock is the run's own bookkeeping, not a change to the
+    controller or to a host (a second run that changes nothing stays C(changed=0)).
 author: Plugspace platform team (@plugspace)
 attributes:
   check_mode:
@@ -189,9 +191,9 @@ def main() -> None:
     )
     path, me = Path(module.params["path"]), this_run()
     result = take(path, me) if module.params["state"] == "present" else release(path, me)
-    if result.get("failed"):
-        module.fail_json(**{k: v for k, v in result.items() if k != "failed"})
-    module.exit_json(**result)
+    if result.pop("failed", False):
+        module.fail_json(**result)
+    module.exit_json(**{**result, "changed": False})
 
 
 if __name__ == "__main__":
