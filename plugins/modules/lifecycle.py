@@ -149,6 +149,11 @@ options:
   backend_address:
     description: Where what the exporter watches listens (C(host:port), a URL works too).
     type: str
+  backend_url:
+    description:
+      - Where to read O(backend_metric) instead of the readiness answer, for example a blackbox
+        exporter's C(/probe?module=http_2xx&target=...) (V(probe_success)).
+    type: str
   backend_inputs:
     description: The exporter's address and credential variables, named when it cannot reach it.
     type: str
@@ -619,8 +624,16 @@ class Lifecycle:
 
     def check_backend(self) -> None:
         """An exporter's own view of what it watches must be 1 (see backend_metric)."""
-        metric = self.params["backend_metric"]
-        value = metric_value(self.body, metric) if metric else None
+        metric, url = self.params["backend_metric"], self.params["backend_url"]
+        body = self.body
+        if metric and url:
+            status, body = self.fetch(url)
+            if status != 200:
+                raise ServiceError(
+                    f"{url} answered {status or 'nothing'} ({body[:200]}); "
+                    f"check {self.params['backend_inputs']}"
+                )
+        value = metric_value(body, metric) if metric else None
         if value is None or value == 1:
             return
         address = self.params["backend_address"] or ""
@@ -711,6 +724,7 @@ def main() -> None:
             "verified_file": {"type": "path"},
             "backend_metric": {"type": "str"},
             "backend_address": {"type": "str"},
+            "backend_url": {"type": "str"},
             "backend_inputs": {"type": "str", "default": "its address and credentials"},
         },
         supports_check_mode=True,

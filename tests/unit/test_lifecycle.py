@@ -191,6 +191,7 @@ class FakeModule:
             "verified_file": None,
             "backend_metric": None,
             "backend_address": None,
+            "backend_url": None,
             "backend_inputs": "its address and credentials",
             **params,
         }
@@ -473,3 +474,22 @@ def test_backend_addresses_are_read_from_urls_and_host_ports() -> None:
     assert lifecycle.host_port_of("db1:27017") == ("db1", 27017)
     assert lifecycle.host_port_of("unix:///run/redis.sock") is None
     assert lifecycle.answers("unix:///run/redis.sock") is True
+
+
+def test_a_blackbox_exporter_proves_one_probe(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+
+    def fetch(self: Lifecycle, url: str) -> tuple[int, str]:
+        asked.append(url)
+        return 200, "probe_success 1\n" if "/probe" in url else ""
+
+    monkeypatch.setattr(Lifecycle, "fetch", fetch)
+    module = FakeModule(
+        [unit()],
+        name="blackbox_exporter",
+        readiness_url="https://127.0.0.1:9115/-/healthy",
+        backend_metric="probe_success",
+        backend_url="https://127.0.0.1:9115/probe?module=http_2xx&target=https%3A//x/",
+    )
+    assert Lifecycle(module).run()["action"] == "restarted"
+    assert asked[-1].endswith("/probe?module=http_2xx&target=https%3A//x/")
