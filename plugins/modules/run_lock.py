@@ -93,12 +93,13 @@ def start_ticks(pid: int, proc: Path = Path("/proc")) -> str:
 
 
 def playbook_process(pid: int, proc: Path = Path("/proc")) -> int:
-    """The ansible-playbook main process above pid: the highest ancestor running it.
+    """The ansible-playbook main process above pid.
 
-    Its workers are forks with the same command line, so the run is the topmost one.
+    Its workers are forks with the same command line: the run is the top of the first
+    unbroken chain of ansible-playbook processes above pid (a run started from inside
+    another run's task is a run of its own).
     """
-    found = pid
-    current = pid
+    found, current = pid, pid
     while current > 1:
         status = read_proc(current, "status", proc)
         parents = [line.split()[1] for line in status.splitlines() if line.startswith("PPid:")]
@@ -107,6 +108,8 @@ def playbook_process(pid: int, proc: Path = Path("/proc")) -> int:
         current = int(parents[0])
         if "ansible-playbook" in command_of(current, proc):
             found = current
+        elif found != pid:
+            break
     return found
 
 
