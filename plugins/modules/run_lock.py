@@ -19,7 +19,7 @@ description:
   - A second run refuses while the first one's process is alive, naming it. A lock left by a run
     that ended without releasing it (killed, or failed before its last play) is taken over.
   - site.yml takes it once its input checks passed, and releases it in its last play.
-  - It never reports a change: the lock is the run's own bookkeeping, not a change to the
+  - It never reports a change; the lock is the run's own bookkeeping, not a change to the
     controller or to a host (a second run that changes nothing stays C(changed=0)).
 author: Plugspace platform team (@plugspace)
 attributes:
