@@ -15,14 +15,13 @@ MODULES = sorted((Path(__file__).resolve().parents[2] / "plugins" / "modules").g
 
 def docs(path: Path) -> dict[str, str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    return {
-        node.targets[0].id: node.value.value
-        for node in tree.body
-        if isinstance(node, ast.Assign)
-        and isinstance(node.targets[0], ast.Name)
-        and node.targets[0].id in ("DOCUMENTATION", "EXAMPLES", "RETURN")
-        and isinstance(node.value, ast.Constant)
-    }
+    found: dict[str, str] = {}
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)):
+            continue
+        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            found[node.targets[0].id] = node.value.value
+    return {k: v for k, v in found.items() if k in ("DOCUMENTATION", "EXAMPLES", "RETURN")}
 
 
 @pytest.mark.parametrize("path", MODULES, ids=[p.stem for p in MODULES])
