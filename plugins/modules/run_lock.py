@@ -82,8 +82,14 @@ def read_proc(pid: int, name: str, proc: Path = Path("/proc")) -> str:
         return ""
 
 
-def command_of(pid: int, proc: Path = Path("/proc")) -> str:
-    return read_proc(pid, "cmdline", proc).replace("\0", " ").strip()
+def is_playbook(pid: int, proc: Path = Path("/proc")) -> bool:
+    """Whether the process runs ansible-playbook (as argv[0], or the script of its interpreter).
+
+    Not a substring of the whole command line: a shell whose script merely mentions
+    ansible-playbook is not a run.
+    """
+    argv = read_proc(pid, "cmdline", proc).split("\0")[:2]
+    return any(Path(arg).name == "ansible-playbook" for arg in argv)
 
 
 def start_ticks(pid: int, proc: Path = Path("/proc")) -> str:
@@ -106,7 +112,7 @@ def playbook_process(pid: int, proc: Path = Path("/proc")) -> int:
         if not parents:
             break
         current = int(parents[0])
-        if "ansible-playbook" in command_of(current, proc):
+        if is_playbook(current, proc):
             found = current
         elif found != pid:
             break

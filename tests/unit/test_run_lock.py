@@ -9,23 +9,23 @@ def fake_proc(root: Path, pid: int, ppid: int, cmd: str, ticks: str = "1000") ->
     folder = root / str(pid)
     folder.mkdir(parents=True)
     (folder / "status").write_text(f"Name:\tx\nPPid:\t{ppid}\n")
-    (folder / "cmdline").write_text(cmd.replace(" ", "\0"))
+    (folder / "cmdline").write_text(cmd.replace(" ", "\0") + "\0")
     fields = ["S"] + ["0"] * 18 + [ticks] + ["0"] * 5
     (folder / "stat").write_text(f"{pid} (x y) " + " ".join(fields))
 
 
 def test_the_run_is_the_topmost_ansible_playbook_process(tmp_path: Path) -> None:
     fake_proc(tmp_path, 10, 1, "bash")
-    fake_proc(tmp_path, 20, 10, "python ansible-playbook site.yml")
-    fake_proc(tmp_path, 30, 20, "python ansible-playbook site.yml")  # a forked worker
+    fake_proc(tmp_path, 20, 10, "/usr/bin/python3 /venv/bin/ansible-playbook site.yml")
+    fake_proc(tmp_path, 30, 20, "/usr/bin/python3 /venv/bin/ansible-playbook site.yml")  # a worker
     fake_proc(tmp_path, 40, 30, "python AnsiballZ_run_lock.py")
     assert run_lock.playbook_process(40, tmp_path) == 20
     # A run started from a task of another run (molecule's verify) is its own run.
-    fake_proc(tmp_path, 5, 1, "python ansible-playbook verify.yml")
-    fake_proc(tmp_path, 6, 5, "python ansible-playbook verify.yml")
-    fake_proc(tmp_path, 7, 6, "/bin/bash -c script")
-    fake_proc(tmp_path, 8, 7, "python ansible-playbook site.yml")
-    fake_proc(tmp_path, 9, 8, "python ansible-playbook site.yml")
+    fake_proc(tmp_path, 5, 1, "/venv/bin/ansible-playbook verify.yml")
+    fake_proc(tmp_path, 6, 5, "/venv/bin/ansible-playbook verify.yml")
+    fake_proc(tmp_path, 7, 6, "/bin/bash -c ansible-playbook site.yml")
+    fake_proc(tmp_path, 8, 7, "python3 /venv/bin/ansible-playbook site.yml")
+    fake_proc(tmp_path, 9, 8, "python3 /venv/bin/ansible-playbook site.yml")
     fake_proc(tmp_path, 11, 9, "python AnsiballZ_run_lock.py")
     assert run_lock.playbook_process(11, tmp_path) == 8
     assert run_lock.start_ticks(20, tmp_path) == "1000"
