@@ -68,6 +68,15 @@ def port_clashes(
     return problems
 
 
+def fleet_port_clashes(hosts: Iterable[str], hostvars: Mapping[str, Any]) -> list[str]:
+    """port_clashes of every host, from its own groups and variables (O(hosts), run once)."""
+    problems: list[str] = []
+    for host in hosts:
+        facts = hostvars[host]
+        problems += port_clashes(facts.get("group_names", []), facts, host)
+    return problems
+
+
 def duplicate_hosts(hosts: Iterable[str], hostvars: Mapping[str, Any]) -> list[str]:
     """Inventory names that reach the same machine: the same ansible_host or monitoring_address."""
     seen: dict[tuple[str, str], str] = {}
@@ -93,4 +102,8 @@ class FilterModule:
     """Ansible filters of plugspace.monitoring for checks across services and hosts."""
 
     def filters(self) -> dict[str, Callable[..., Any]]:
-        return {"port_clashes": port_clashes, "duplicate_hosts": duplicate_hosts}
+        return {
+            "port_clashes": port_clashes,
+            "fleet_port_clashes": fleet_port_clashes,
+            "duplicate_hosts": duplicate_hosts,
+        }

@@ -1,4 +1,10 @@
-from plugins.filter.ports import FilterModule, duplicate_hosts, port_clashes, role_defaults
+from plugins.filter.ports import (
+    FilterModule,
+    duplicate_hosts,
+    fleet_port_clashes,
+    port_clashes,
+    role_defaults,
+)
 
 
 def test_defaults_come_from_the_roles_themselves() -> None:
@@ -47,4 +53,18 @@ def test_two_names_for_one_machine_are_named() -> None:
         "db1 and db2 reach the same machine (monitoring_address db1.internal): it would be scraped "
         "twice and both names would write the same files; keep one name",
     ]
-    assert set(FilterModule().filters()) == {"port_clashes", "duplicate_hosts"}
+    assert set(FilterModule().filters()) == {
+        "port_clashes",
+        "fleet_port_clashes",
+        "duplicate_hosts",
+    }
+
+
+def test_every_host_is_checked_at_once() -> None:
+    hostvars = {
+        "mon1": {"group_names": ["prometheus", "node_exporter"], "node_exporter_port": 9090},
+        "web1": {"group_names": ["node_exporter"]},
+        "bare": {},
+    }
+    (problem,) = fleet_port_clashes(list(hostvars), hostvars)
+    assert problem.startswith("prometheus_port and node_exporter_port are both 9090 on mon1")
