@@ -39,7 +39,7 @@ def parse_ss(text: str) -> list[Listener]:
         columns = line.split()
         if len(columns) < 5 or ":" not in columns[3]:
             continue
-        address, _, port = columns[3].rpartition(":")
+        address, _colon, port = columns[3].rpartition(":")
         if not port.isdigit():
             continue
         processes = tuple((name, int(pid)) for name, pid in _PROCESS.findall(line))

@@ -155,7 +155,7 @@ def read_lock(path: Path) -> dict[str, Any] | None:
 def take(path: Path, me: dict[str, Any]) -> dict[str, Any]:
     """Take the lock; the result (failed with msg when another live run holds it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    for _ in range(3):
+    for _attempt in range(3):
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileExistsError:
