@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""Build a local mirror of upstream GitHub release archives from Debian sid packages.
+"""Build a local mirror of upstream GitHub release archives from Debian's packages.
 
 The machines this project is tested on reach PyPI, npm and Debian's apt mirror, but not
 GitHub. The roles download release archives from GitHub, so the tests point them at a
 local mirror instead: archives shaped exactly like the upstream releases (file name, top
-folder, member names, modes, checksum file), but built from Debian sid's packages of the
-same program and version.
+folder, member names, modes, checksum file), but built from Debian's packages of the
+same program and version: sid's for the pinned releases, bookworm's for the previous
+generation (upgrade tests, flag lists of older releases).
 
-The .debs are fetched with apt itself, through a private apt tree that adds the ``sid``
-suite of the mirror this machine already uses; no mirror host name is written anywhere.
+The .debs are fetched with apt itself, through a private apt tree that adds the suites
+used (``sid``, ``bookworm``) of the mirror this machine already uses; no mirror host
+name is written anywhere.
 
 Layout: ``<out>/<owner>/<repo>/releases/download/<tag>/<file>``, so replacing
 ``https://github.com`` in an upstream URL with the mirror's base URL gives the mirror URL.
@@ -30,8 +32,12 @@ import tarfile
 import tempfile
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+
+class MirrorError(Exception):
+    """A failure with a message meant for the person running the script."""
 
 
 @dataclass(frozen=True)
@@ -52,9 +58,16 @@ class Member:
     gzip_output: bool = False
 
 
+CURRENT_SUITE = "sid"
+
+
 @dataclass(frozen=True)
 class Component:
-    """One upstream release archive; ``{version}`` in the templates is filled in."""
+    """One upstream release archive; ``{version}`` in the templates is filled in.
+
+    Built from the packages (``debs``) of Debian's ``suite`` whose upstream version is
+    ``version``.
+    """
 
     program: str
     version: str
@@ -65,6 +78,7 @@ class Component:
     checksum_file: str
     members: tuple[Member, ...]
     tag: str = "v{version}"
+    suite: str = CURRENT_SUITE
 
     def render(self, template: str) -> str:
         return template.format(version=self.version)
@@ -85,12 +99,17 @@ class Component:
     def checksum_name(self) -> str:
         return self.render(self.checksum_file)
 
+    @property
+    def key(self) -> str:
+        """Names its work dirs: two components may share a program (two versions)."""
+        return f"{self.program}-{self.version}"
+
 
 def _doc(deb: str, name: str) -> str:
     return f"usr/share/doc/{deb}/{name}"
 
 
-# Versions are those of Debian sid; a later version is a one-line change of `version`.
+# The pinned releases, Debian sid's versions; a later one is a one-line change of `version`.
 COMPONENTS: tuple[Component, ...] = (
     Component(
         program="node_exporter",
@@ -250,11 +269,67 @@ COMPONENTS += (
     ),
 )
 
-# Host-side tools: (program of the component, member of its archive).
+
+def component_by_program(
+    program: str, components: Sequence[Component], suite: str = CURRENT_SUITE
+) -> Component:
+    """The component of ``program`` built from ``suite`` (sid: the pinned release)."""
+    for component in components:
+        if component.program == program and component.suite == suite:
+            return component
+    raise MirrorError(f"no component named {program!r} from Debian {suite}")
+
+
+def _previous(program: str, version: str) -> Component:
+    """The pinned component of ``program`` at an older ``version``, from Debian bookworm."""
+    return replace(component_by_program(program, COMPONENTS), version=version, suite="bookworm")
+
+
+# Prometheus 2's archives have consoles (3.0 dropped them), Debian's has them as examples.
+_PROMETHEUS_2 = _previous("prometheus", "2.42.0")
+_PROMETHEUS_2_CONSOLES = tuple(
+    Member(name, (_doc("prometheus", f"examples/{name}"),))
+    for name in (
+        "console_libraries/menu.lib",
+        "console_libraries/prom.lib",
+        "consoles/index.html.example",
+        "consoles/node-cpu.html",
+        "consoles/node-disk.html",
+        "consoles/node-overview.html",
+        "consoles/node.html",
+        "consoles/prometheus-overview.html",
+        "consoles/prometheus.html",
+    )
+)
+# nginx-prometheus-exporter 0.x: goreleaser's older defaults (sha256sums.txt, a
+# CHANGELOG.md) and Go's flag package, so no completions or man page to generate.
+_NGINX_0 = _previous("nginx-prometheus-exporter", "0.11.0")
+_NGINX_0_CHANGELOG = Member("CHANGELOG.md", (_doc("prometheus-nginx-exporter", "changelog.gz"),))
+
+# The previous generation, Debian bookworm's versions: upgrade tests, older flag lists.
+PREVIOUS: tuple[Component, ...] = (
+    _previous("node_exporter", "1.5.0"),
+    # bookworm has no promtool package: promtool is in prometheus.
+    replace(
+        _PROMETHEUS_2, debs=("prometheus",), members=_PROMETHEUS_2.members + _PROMETHEUS_2_CONSOLES
+    ),
+    _previous("alertmanager", "0.25.0"),
+    _previous("blackbox_exporter", "0.23.0"),
+    replace(
+        _NGINX_0,
+        checksum_file="sha256sums.txt",
+        members=(*(m for m in _NGINX_0.members if not m.generate), _NGINX_0_CHANGELOG),
+    ),
+    _previous("redis_exporter", "1.45.0"),
+)
+COMPONENTS += PREVIOUS
+
+# Host-side tools: (program of the component, member of its archive), from sid's.
 TOOLS: tuple[tuple[str, str], ...] = (("prometheus", "promtool"), ("alertmanager", "amtool"))
 
 # Test-only accommodation: Debian's Alertmanager reads its notification templates from
-# disk instead of embedding them. (program, path inside its .deb, directory below <out>).
+# disk instead of embedding them. (program, path inside its .deb, directory below <out>);
+# sid's, which bookworm's Alertmanager (0.25) reads as well (they only add templates).
 _AM_SHARE = "usr/share/prometheus/alertmanager"
 _AM_EXTRAS = "debian-extras/alertmanager"
 EXTRAS: tuple[tuple[str, str, str], ...] = (
@@ -267,10 +342,6 @@ FIXED_MTIME = 1_704_067_200  # 2024-01-01T00:00:00Z, for reproducible archives
 KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 SOURCES_DIR = Path("/etc/apt/sources.list.d")
 SOURCES_LIST = Path("/etc/apt/sources.list")
-
-
-class MirrorError(Exception):
-    """A failure with a message meant for the person running the script."""
 
 
 # --- recipe and expected outputs ---------------------------------------------------------
@@ -364,15 +435,20 @@ def host_mirror_uris(
     return unique
 
 
-def sid_sources(uris: Sequence[str]) -> str:
+def suite_sources(uris: Sequence[str], suite: str) -> str:
+    """One deb822 stanza: ``suite``'s main component from this machine's mirrors."""
     fields = {
         "Types": "deb",
         "URIs": " ".join(uris),
-        "Suites": "sid",
+        "Suites": suite,
         "Components": "main",
         "Signed-By": KEYRING,
     }
     return "".join(f"{key}: {value}\n" for key, value in fields.items())
+
+
+def suites(components: Sequence[Component]) -> list[str]:
+    return list(dict.fromkeys(component.suite for component in components))
 
 
 # --- apt -----------------------------------------------------------------------------------
@@ -397,10 +473,11 @@ def apt_options(root: Path) -> list[str]:
     return [arg for key, value in options.items() for arg in ("-o", f"{key}={value}")]
 
 
-def prepare_apt_tree(root: Path, uris: Sequence[str]) -> None:
+def prepare_apt_tree(root: Path, uris: Sequence[str], wanted_suites: Sequence[str]) -> None:
     for sub in ("etc", "preferences.d", "lists/partial", "cache/archives/partial", "debs"):
         (root / sub).mkdir(parents=True, exist_ok=True)
-    (root / "etc" / "sid.sources").write_text(sid_sources(uris))
+    for suite in wanted_suites:
+        (root / "etc" / f"{suite}.sources").write_text(suite_sources(uris, suite))
 
 
 def run(cmd: Sequence[str], cwd: Path | None = None) -> str:
@@ -410,18 +487,23 @@ def run(cmd: Sequence[str], cwd: Path | None = None) -> str:
     return result.stdout
 
 
-def candidate_versions(policy_output: str) -> dict[str, str | None]:
-    """Map package -> candidate version from ``apt-cache policy PKG...`` output."""
-    candidates: dict[str, str | None] = {}
-    package = None
-    for line in policy_output.splitlines():
-        if line and not line[0].isspace() and line.endswith(":"):
-            package = line[:-1]
-        match = re.match(r"\s+Candidate:\s*(\S+)", line)
-        if package is not None and match is not None:
-            found = match.group(1)
-            candidates[package] = None if found == "(none)" else found
-    return candidates
+Available = dict[tuple[str, str], list[str]]
+
+
+def madison_versions(madison_output: str) -> Available:
+    """Map (package, suite) -> versions (newest first) from ``apt-cache madison PKG...``.
+
+    A line: `` prometheus | 2.42.0+ds-5+deb12u1 | http://... bookworm/main amd64 Packages``.
+    """
+    available: Available = {}
+    for line in madison_output.splitlines():
+        fields = [field.strip() for field in line.split("|")]
+        if len(fields) != 3 or not fields[2].endswith(" Packages"):
+            continue
+        package, version, source = fields
+        suite = source.split()[1].split("/", 1)[0]
+        available.setdefault((package, suite), []).append(version)
+    return available
 
 
 def upstream_version(debian_version: str) -> str:
@@ -432,27 +514,60 @@ def upstream_version(debian_version: str) -> str:
     return re.split(r"[+~]", version, maxsplit=1)[0]
 
 
-def pin_version(package: str, wanted: str, found: str | None) -> str:
-    if found is None:
-        raise MirrorError(f"{package}: not found in Debian sid (wanted upstream {wanted})")
-    if upstream_version(found) != wanted:
-        raise MirrorError(
-            f"{package}: wanted upstream version {wanted}, Debian sid has {found} "
-            f"(upstream {upstream_version(found)}); update COMPONENTS in {Path(__file__).name}"
-        )
-    return found
+def pin_version(package: str, wanted: str, suite: str, found: Sequence[str]) -> str:
+    """The newest of ``suite``'s versions of ``package`` whose upstream part is ``wanted``."""
+    if not found:
+        raise MirrorError(f"{package}: not found in Debian {suite} (wanted upstream {wanted})")
+    for version in found:
+        if upstream_version(version) == wanted:
+            return version
+    raise MirrorError(
+        f"{package}: wanted upstream version {wanted}, Debian {suite} has {', '.join(found)} "
+        f"(upstream {', '.join(upstream_version(v) for v in found)}); "
+        f"update COMPONENTS in {Path(__file__).name}"
+    )
 
 
-def fetch_debs(root: Path, components: Sequence[Component]) -> dict[str, Path]:
-    """Download every component's .debs (pinned) into ``root/debs``; map package -> file."""
+def wanted_debs(components: Sequence[Component]) -> dict[tuple[str, str], str]:
+    """Map (package, upstream version) -> the suite to take it from."""
+    wanted: dict[tuple[str, str], str] = {}
+    for component in components:
+        for package in component.debs:
+            suite = wanted.setdefault((package, component.version), component.suite)
+            if suite != component.suite:
+                raise MirrorError(
+                    f"{package} {component.version}: wanted from both {suite} and {component.suite}"
+                )
+    return wanted
+
+
+def deb_file_name(package: str, version: str) -> str:
+    """The start of the file ``apt-get download`` saves (an epoch's colon is ``%3a``)."""
+    return f"{package}_{version.replace(':', '%3a')}_"
+
+
+def fetch_debs(root: Path, components: Sequence[Component]) -> dict[tuple[str, str], Path]:
+    """Download every component's .debs (pinned) into ``root/debs``.
+
+    Map (package, upstream version) -> file: a package may be wanted at two versions.
+    """
     options = apt_options(root)
     run(["apt-get", *options, "update"])
-    wanted = {package: c.version for c in components for package in c.debs}
-    candidates = candidate_versions(run(["apt-cache", *options, "policy", *wanted]))
-    pins = [f"{p}={pin_version(p, v, candidates.get(p))}" for p, v in wanted.items()]
+    wanted = wanted_debs(components)
+    packages = sorted({package for package, _ in wanted})
+    available = madison_versions(run(["apt-cache", *options, "madison", *packages]))
+    pins = {
+        (package, version): pin_version(
+            package, version, suite, available.get((package, suite), [])
+        )
+        for (package, version), suite in wanted.items()
+    }
     debs = root / "debs"
-    run(["apt-get", *options, "download", *pins], cwd=debs)
-    return {package: _single(debs.glob(f"{package}_*.deb")) for package in wanted}
+    run(["apt-get", *options, "download", *(f"{p}={v}" for (p, _), v in pins.items())], cwd=debs)
+    return {
+        key: _single(debs.glob(f"{deb_file_name(key[0], version)}*.deb"))
+        for key, version in pins.items()
+    }
 
 
 def _single(paths: Iterable[Path]) -> Path:
@@ -598,9 +713,14 @@ def write_text_atomic(path: Path, text: str) -> None:
     partial.replace(path)
 
 
+def tree_dir(work: Path, component: Component) -> Path:
+    """Where a component's .debs are unpacked."""
+    return work / "tree" / component.key
+
+
 def stage_dir(work: Path, component: Component) -> Path:
     """Where a component's members are laid out (inside its top folder, if any)."""
-    root = work / "stage" / component.program
+    root = work / "stage" / component.key
     return root if component.top is None else root / component.top
 
 
@@ -620,13 +740,6 @@ def build_archive(tree: Path, component: Component, out: Path, work: Path) -> tu
 # --- tools and extras -----------------------------------------------------------------------
 
 
-def component_by_program(program: str, components: Sequence[Component]) -> Component:
-    for component in components:
-        if component.program == program:
-            return component
-    raise MirrorError(f"no component named {program!r}")
-
-
 def install_file(source: Path, dest: Path, mode: int) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(dest.name + ".partial")
@@ -641,9 +754,9 @@ def install_tools(work: Path, tools: Path, components: Sequence[Component]) -> N
         install_file(stage / member, tools / member, 0o755)
 
 
-def install_extras(work: Path, out: Path) -> None:
+def install_extras(work: Path, out: Path, components: Sequence[Component]) -> None:
     for program, source, subdir in EXTRAS:
-        path = work / "tree" / program / source
+        path = tree_dir(work, component_by_program(program, components)) / source
         if not path.is_file():
             raise MirrorError(f"{program}: {source} not found in its Debian package")
         install_file(path, out / subdir / path.name, 0o644)
@@ -656,12 +769,12 @@ def build(out: Path, tools: Path, fingerprint: str, components: Sequence[Compone
     (out / RECIPE_FILE).unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="build-mirror-") as tmp:
         work = Path(tmp)
-        prepare_apt_tree(work / "apt", host_mirror_uris())
+        prepare_apt_tree(work / "apt", host_mirror_uris(), suites(components))
         debs = fetch_debs(work / "apt", components)
 
         def one(component: Component) -> tuple[Path, str]:
-            tree = work / "tree" / component.program
-            unpack_debs((debs[package] for package in component.debs), tree)
+            tree = tree_dir(work, component)
+            unpack_debs((debs[package, component.version] for package in component.debs), tree)
             return build_archive(tree, component, out, work)
 
         # dpkg-deb and zlib release the GIL: threads use every core.
@@ -669,7 +782,7 @@ def build(out: Path, tools: Path, fingerprint: str, components: Sequence[Compone
             for archive, sha in pool.map(one, components):
                 print(f"{sha}  {archive}")
         install_tools(work, tools, components)
-        install_extras(work, out)
+        install_extras(work, out, components)
     write_text_atomic(out / RECIPE_FILE, fingerprint + "\n")
 
 

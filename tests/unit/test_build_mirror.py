@@ -3,6 +3,8 @@
 import gzip
 import subprocess
 import tarfile
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -178,7 +180,7 @@ def test_release_dir_mirrors_github_path() -> None:
 
 
 def test_real_table_names_match_upstream() -> None:
-    by_program = {c.program: c for c in bm.COMPONENTS}
+    by_program = {c.program: c for c in bm.COMPONENTS if c.suite == "sid"}
     redis = by_program["redis_exporter"]
     assert bm.upstream_url(redis, redis.archive_name) == (
         "https://github.com/oliver006/redis_exporter/releases/download/v1.86.0/"
@@ -190,12 +192,73 @@ def test_real_table_names_match_upstream() -> None:
     assert by_program["node_exporter"].top == "node_exporter-1.11.1.linux-amd64"
 
 
-def test_tools_and_extras_refer_to_table_entries() -> None:
-    by_program = {c.program: c for c in bm.COMPONENTS}
-    assert len(by_program) == len(bm.COMPONENTS)
+def test_previous_generation_names_match_upstream() -> None:
+    previous = {c.program: c for c in bm.PREVIOUS}
+    assert {c.suite for c in bm.PREVIOUS} == {"bookworm"}
+    assert {p: c.version for p, c in previous.items()} == {
+        "node_exporter": "1.5.0",
+        "prometheus": "2.42.0",
+        "alertmanager": "0.25.0",
+        "blackbox_exporter": "0.23.0",
+        "nginx-prometheus-exporter": "0.11.0",
+        "redis_exporter": "1.45.0",
+    }
+    # bookworm ships promtool in the prometheus package.
+    prometheus = previous["prometheus"]
+    assert prometheus.debs == ("prometheus",)
+    assert prometheus.top == "prometheus-2.42.0.linux-amd64"
+    assert "consoles/node.html" in {m.name for m in prometheus.members}
+    # nginx-prometheus-exporter 0.x: goreleaser's sha256sums.txt, nothing generated.
+    nginx = previous["nginx-prometheus-exporter"]
+    assert bm.upstream_url(nginx, nginx.checksum_name) == (
+        "https://github.com/nginx/nginx-prometheus-exporter/releases/download/v0.11.0/"
+        "sha256sums.txt"
+    )
+    assert nginx.archive_name == "nginx-prometheus-exporter_0.11.0_linux_amd64.tar.gz"
+    assert sorted(m.name for m in nginx.members) == [
+        "CHANGELOG.md",
+        "LICENSE",
+        "README.md",
+        "nginx-prometheus-exporter",
+    ]
+    redis = previous["redis_exporter"]
+    assert redis.archive_name == "redis_exporter-v1.45.0.linux-amd64.tar.gz"
+
+
+def test_each_release_once_and_one_per_program_and_suite() -> None:
+    releases = [(c.program, c.version) for c in bm.COMPONENTS]
+    assert len(set(releases)) == len(releases)
+    pairs = [(c.program, c.suite) for c in bm.COMPONENTS]
+    assert len(set(pairs)) == len(pairs)
+    assert set(bm.PREVIOUS) <= set(bm.COMPONENTS)
+
+
+def test_tools_and_extras_refer_to_sid_entries() -> None:
     for program, member in bm.TOOLS:
-        assert member in {m.name for m in by_program[program].members if m.executable}
-    assert {program for program, _, _ in bm.EXTRAS} <= set(by_program)
+        component = bm.component_by_program(program, bm.COMPONENTS)
+        assert component.suite == "sid"
+        assert member in {m.name for m in component.members if m.executable}
+    for program, _, _ in bm.EXTRAS:
+        assert bm.component_by_program(program, bm.COMPONENTS).suite == "sid"
+
+
+def test_component_by_program_picks_the_suite() -> None:
+    old = replace(TOP, version="1.0.0", suite="bookworm")
+    assert bm.component_by_program("foo_exporter", [old, TOP]) is TOP
+    assert bm.component_by_program("foo_exporter", [old, TOP], "bookworm") is old
+    with pytest.raises(bm.MirrorError, match="no component named 'bar-exporter' from Debian sid"):
+        bm.component_by_program("bar-exporter", [old, TOP])
+
+
+def test_work_dirs_are_keyed_by_program_and_version() -> None:
+    old = replace(TOP, version="1.0.0", suite="bookworm")
+    work = Path("w")
+    assert bm.tree_dir(work, TOP) == Path("w/tree/foo_exporter-1.2.3")
+    assert bm.tree_dir(work, old) == Path("w/tree/foo_exporter-1.0.0")
+    assert bm.stage_dir(work, TOP) == Path(
+        "w/stage/foo_exporter-1.2.3/foo_exporter-1.2.3.linux-amd64"
+    )
+    assert bm.stage_dir(work, FLAT) == Path("w/stage/bar-exporter-4.5.6")
 
 
 def test_expected_outputs_cover_archives_checksums_tools_extras() -> None:
@@ -283,8 +346,8 @@ def test_host_mirror_uris_without_any_source_fails(tmp_path: Path) -> None:
         bm.host_mirror_uris(tmp_path / "missing.d", tmp_path / "missing.list")
 
 
-def test_sid_sources_adds_sid_main_with_debian_keyring() -> None:
-    text = bm.sid_sources(["http://a.example/debian", "http://b.example/debian"])
+def test_suite_sources_adds_the_suites_main_with_debian_keyring() -> None:
+    text = bm.suite_sources(["http://a.example/debian", "http://b.example/debian"], "sid")
     assert text == (
         "Types: deb\n"
         "URIs: http://a.example/debian http://b.example/debian\n"
@@ -292,6 +355,17 @@ def test_sid_sources_adds_sid_main_with_debian_keyring() -> None:
         "Components: main\n"
         "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n"
     )
+
+
+def test_apt_tree_has_one_stanza_per_suite_used(tmp_path: Path) -> None:
+    old = replace(TOP, version="1.0.0", suite="bookworm")
+    assert bm.suites([TOP, FLAT, old]) == ["sid", "bookworm"]
+    assert bm.suites(bm.COMPONENTS) == ["sid", "bookworm"]
+    bm.prepare_apt_tree(tmp_path, ["http://a.example/debian"], ["sid", "bookworm"])
+    sources = sorted((tmp_path / "etc").iterdir())
+    assert [path.name for path in sources] == ["bookworm.sources", "sid.sources"]
+    assert "Suites: bookworm\n" in sources[0].read_text()
+    assert "Suites: sid\n" in sources[1].read_text()
 
 
 def test_apt_options_isolate_from_host_state(tmp_path: Path) -> None:
@@ -308,22 +382,24 @@ def test_apt_options_isolate_from_host_state(tmp_path: Path) -> None:
 
 # --- version pinning -----------------------------------------------------------------------
 
-POLICY = """\
-prometheus:
-  Installed: (none)
-  Candidate: 3.5.3+ds1-6
-  Version table:
-     3.5.3+ds1-6 500
-        500 http://mirror.example/debian sid/main amd64 Packages
-promtool:
-  Installed: (none)
-  Candidate: (none)
-  Version table:
+MADISON = """\
+prometheus | 3.5.3+ds1-6 | http://mirror.example/debian sid/main amd64 Packages
+prometheus | 2.42.0+ds-5+deb12u1 | http://mirror.example/debian bookworm/main amd64 Packages
+prometheus | 2.42.0+ds-5 | http://mirror.example/debian bookworm/main amd64 Packages
+prometheus | 3.5.3+ds1-6 | http://mirror.example/debian sid/main Sources
+promtool | 3.5.3+ds1-6 | http://mirror.example/debian sid/main amd64 Packages
+prometheus-blackbox-exporter | 1:0.28.0-2 | http://mirror.example/debian sid/main amd64 Packages
+N: Unable to locate package nothing
 """
 
 
-def test_candidate_versions_parses_each_package() -> None:
-    assert bm.candidate_versions(POLICY) == {"prometheus": "3.5.3+ds1-6", "promtool": None}
+def test_madison_versions_maps_package_and_suite_to_versions() -> None:
+    assert bm.madison_versions(MADISON) == {
+        ("prometheus", "sid"): ["3.5.3+ds1-6"],
+        ("prometheus", "bookworm"): ["2.42.0+ds-5+deb12u1", "2.42.0+ds-5"],
+        ("promtool", "sid"): ["3.5.3+ds1-6"],
+        ("prometheus-blackbox-exporter", "sid"): ["1:0.28.0-2"],
+    }
 
 
 @pytest.mark.parametrize(
@@ -340,21 +416,88 @@ def test_upstream_version(debian: str, upstream: str) -> None:
 
 
 def test_pin_version_accepts_matching_upstream() -> None:
-    assert bm.pin_version("prometheus", "3.5.3", "3.5.3+ds1-6") == "3.5.3+ds1-6"
+    assert bm.pin_version("prometheus", "3.5.3", "sid", ["3.5.3+ds1-6"]) == "3.5.3+ds1-6"
 
 
-def test_pin_version_names_package_wanted_and_found() -> None:
+def test_pin_version_takes_the_newest_matching_of_the_suite() -> None:
+    available = bm.madison_versions(MADISON)
+    bookworm = available["prometheus", "bookworm"]
+    assert bm.pin_version("prometheus", "2.42.0", "bookworm", bookworm) == "2.42.0+ds-5+deb12u1"
+    found = ["2.43.0-1", "2.42.0+ds-5", "2.41.0-1"]
+    assert bm.pin_version("prometheus", "2.42.0", "bookworm", found) == "2.42.0+ds-5"
+
+
+def test_pin_version_names_package_wanted_suite_and_found() -> None:
     with pytest.raises(bm.MirrorError) as error:
-        bm.pin_version("prometheus", "3.5.3", "3.6.0+ds1-1")
+        bm.pin_version("prometheus", "3.5.3", "sid", ["3.6.0+ds1-1"])
     message = str(error.value)
     assert "prometheus" in message
     assert "3.5.3" in message
-    assert "3.6.0+ds1-1" in message
+    assert "Debian sid has 3.6.0+ds1-1" in message
 
 
 def test_pin_version_missing_package() -> None:
-    with pytest.raises(bm.MirrorError, match="promtool: not found in Debian sid"):
-        bm.pin_version("promtool", "3.5.3", None)
+    with pytest.raises(bm.MirrorError, match="promtool: not found in Debian bookworm"):
+        bm.pin_version("promtool", "2.42.0", "bookworm", [])
+
+
+def test_wanted_debs_maps_package_and_version_to_suite() -> None:
+    old = replace(TOP, version="1.0.0", suite="bookworm")
+    assert bm.wanted_debs([TOP, old, FLAT]) == {
+        ("prometheus-foo-exporter", "1.2.3"): "sid",
+        ("prometheus-foo-exporter", "1.0.0"): "bookworm",
+        ("prometheus-bar-exporter", "4.5.6"): "sid",
+    }
+    # Two archives of one package and version (VictoriaMetrics's) share the .deb.
+    assert bm.wanted_debs([TOP, replace(TOP, program="other")]) == {
+        ("prometheus-foo-exporter", "1.2.3"): "sid"
+    }
+    with pytest.raises(bm.MirrorError, match="wanted from both sid and bookworm"):
+        bm.wanted_debs([TOP, replace(TOP, program="other", suite="bookworm")])
+
+
+def test_deb_file_name_encodes_an_epoch() -> None:
+    assert bm.deb_file_name("prometheus", "3.5.3+ds1-6") == "prometheus_3.5.3+ds1-6_"
+    assert bm.deb_file_name("bb", "1:0.28.0-2") == "bb_1%3a0.28.0-2_"
+
+
+def test_fetch_debs_pins_each_suite_and_maps_package_and_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prometheus = bm.component_by_program("prometheus", bm.COMPONENTS)
+    components = [
+        replace(prometheus, debs=("prometheus",)),
+        replace(prometheus, version="2.42.0", suite="bookworm", debs=("prometheus",)),
+    ]
+    options = bm.apt_options(tmp_path)
+    calls: list[list[str]] = []
+
+    def fake_run(cmd: Sequence[str], cwd: Path | None = None) -> str:
+        args = [cmd[0], *cmd[1 + len(options) :]]
+        calls.append(args)
+        if args[1] == "madison":
+            return MADISON
+        if args[1] == "download":
+            assert cwd is not None
+            for pin in args[2:]:
+                package, version = pin.split("=")
+                (cwd / f"{package}_{version.replace(':', '%3a')}_amd64.deb").write_text(pin)
+        return ""
+
+    (tmp_path / "debs").mkdir()
+    monkeypatch.setattr(bm, "run", fake_run)
+    debs = bm.fetch_debs(tmp_path, components)
+    assert calls[1] == ["apt-cache", "madison", "prometheus"]
+    assert calls[2] == [
+        "apt-get",
+        "download",
+        "prometheus=3.5.3+ds1-6",
+        "prometheus=2.42.0+ds-5+deb12u1",
+    ]
+    assert debs == {
+        ("prometheus", "3.5.3"): tmp_path / "debs/prometheus_3.5.3+ds1-6_amd64.deb",
+        ("prometheus", "2.42.0"): tmp_path / "debs/prometheus_2.42.0+ds-5+deb12u1_amd64.deb",
+    }
 
 
 # --- recipe --------------------------------------------------------------------------------
@@ -365,6 +508,7 @@ def test_fingerprint_changes_with_script_and_table() -> None:
     assert base == bm.recipe_fingerprint(b"script", [TOP])
     assert base != bm.recipe_fingerprint(b"script2", [TOP])
     assert base != bm.recipe_fingerprint(b"script", [TOP, FLAT])
+    assert base != bm.recipe_fingerprint(b"script", [replace(TOP, suite="bookworm")])
 
 
 def make_current(out: Path, tools: Path, fingerprint: str) -> list[Path]:
