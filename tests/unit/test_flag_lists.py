@@ -1,9 +1,12 @@
-"""The flag lists beside each role are those of the pinned binary (its --help).
+"""The flag lists beside each role are those of its binaries (their --help).
 
-Each list is regenerated from the binary in the test mirror (tests/mirror,
-built from Debian's packages of the same versions) and compared with the
-committed one. A binary the mirror cannot have here (percona's
-mongodb_exporter) is skipped, saying so.
+A role with lists has one for its pinned version (defaults); any other list
+is for an older release the test mirror builds (tests/mirror: Debian
+bookworm's previous generation), so that setting ``<role>_version`` to it
+checks flags against that release's own list. Each list is regenerated from
+the binary in the test mirror (built from Debian's packages of the same
+versions) and compared with the committed one. A binary the mirror cannot
+have here (percona's mongodb_exporter) is skipped, saying so.
 """
 
 import tarfile
@@ -12,11 +15,20 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.mirror import build_mirror
 from tools import flag_lists
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 MIRROR = ROOT / ".cache" / "mirror"
 LISTS = sorted(ROOT.glob("roles/*/files/flags/*.yml"))
+ROLES = sorted({path.parent.parent.parent for path in LISTS})
+# (binary, version) of every executable the test mirror builds, older releases included.
+MIRRORED = {
+    (Path(member.name).name, component.version)
+    for component in build_mirror.COMPONENTS
+    for member in component.members
+    if member.executable
+}
 
 
 def _pinned(role: Path) -> str:
@@ -42,13 +54,29 @@ def _binary(program: str, version: str, into: Path) -> Path | None:
     return None
 
 
-def test_every_list_is_for_the_pinned_version() -> None:
-    assert LISTS, "no flag lists found"
+def _load(path: Path) -> dict[str, str]:
+    data = yaml.safe_load(path.read_text())
+    return {"program": str(data["program"]), "version": str(data["version"])}
+
+
+def test_the_pinned_version_has_a_list() -> None:
+    assert ROLES, "no flag lists found"
+    for role in ROLES:
+        lists = [_load(path) for path in role.glob("files/flags/*.yml")]
+        assert len({data["program"] for data in lists}) == 1, f"{role.name}: one program's lists"
+        versions = {data["version"] for data in lists}
+        assert _pinned(role) in versions, f"{role.name}: no list for {_pinned(role)}"
+
+
+def test_every_list_is_for_the_pinned_or_a_mirrored_version() -> None:
     for path in LISTS:
         role = path.parent.parent.parent
-        data = yaml.safe_load(path.read_text())
-        assert data["version"] == _pinned(role), f"{path}: not the pinned {role.name} version"
+        data = _load(path)
         assert path.name == f"{data['program']}-{data['version']}.yml"
+        assert data["version"] == _pinned(role) or (data["program"], data["version"]) in MIRRORED, (
+            f"{path}: neither the pinned {role.name} version ({_pinned(role)}) "
+            "nor an older release the test mirror builds (tests/mirror/build_mirror.py)"
+        )
 
 
 @pytest.mark.parametrize("path", LISTS, ids=lambda p: p.name)
