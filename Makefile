@@ -89,7 +89,7 @@ engine:
 	@tests/docker/ensure-engine.sh
 
 images: engine
-	@tests/images/build.sh bookworm trixie
+	@tests/images/build.sh bookworm trixie bookworm-packaged
 
 mirror: venv
 	@$(BIN)/python tests/mirror/build_mirror.py --out .cache/mirror --tools .cache/bin

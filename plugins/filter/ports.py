@@ -55,6 +55,8 @@ def port_clashes(
     taken: list[tuple[str, str, str]] = []  # (port, address, variable)
     problems: list[str] = []
     for group in groups:
+        if host.get(f"{group}_state") == "absent":
+            continue  # being removed: its port is free
         for port_var, address_var in PORTS.get(group, ()):
             port = str(_value(host, group, port_var))
             address = str(_value(host, group, address_var) or "") if address_var else ""

@@ -327,8 +327,12 @@ def _configs(
     return configs, secrets
 
 
-def _unique_hosts(groups: Mapping[str, Sequence[str]], group: str) -> list[str]:
-    return list(dict.fromkeys(groups.get(group) or []))
+def _unique_hosts(
+    groups: Mapping[str, Sequence[str]], group: str, views: _HostVars, prefix: str
+) -> list[str]:
+    """The group's hosts, less those whose component is being removed (``<prefix>_state``)."""
+    hosts = dict.fromkeys(groups.get(group) or [])
+    return [host for host in hosts if _get(views[host], f"{prefix}_state") != "absent"]
 
 
 def _plan(
@@ -342,7 +346,7 @@ def _plan(
     secrets: dict[str, str] = {}
     names: set[str] = set()
     for spec in job_specs(jobs):
-        hosts = _unique_hosts(groups, spec.group)
+        hosts = _unique_hosts(groups, spec.group, views, spec.var_prefix)
         if not hosts or spec.probe_targets == []:
             continue
         configs, job_secrets = _configs(spec, hosts, views, spec.name, set_job=True)
@@ -379,7 +383,11 @@ def _plan(
     if alerting:
         spec = job_spec(ALERTING_NAME, alerting)
         configs, am_secrets = _configs(
-            spec, _unique_hosts(groups, spec.group), views, ALERTING_NAME, set_job=False
+            spec,
+            _unique_hosts(groups, spec.group, views, spec.var_prefix),
+            views,
+            ALERTING_NAME,
+            set_job=False,
         )
         for config in configs:
             if config.name in names:

@@ -66,7 +66,12 @@ def _user(uid: int) -> str:
 
 
 def _holder(
-    listener: Listener, ours: str | None, owner_uid: int | None, active: bool, unit: Any
+    listener: Listener,
+    ours: str | None,
+    owner_uid: int | None,
+    active: bool,
+    unit: Any,
+    taken: frozenset[int] = frozenset(),
 ) -> str | None:
     """Who holds a listener, or None when it is the service itself.
 
@@ -74,6 +79,8 @@ def _holder(
     same user); otherwise only the socket's owner is known (as in a container), and the
     service's own user means the service itself.
     """
+    if listener.uid is not None and listener.uid in taken:
+        return None  # an other install of the program, which this run takes over
     for process, pid in listener.processes:
         owner = unit(pid)
         if ours is None or owner != ours:
@@ -94,6 +101,7 @@ def held_ports(
     unit: Any = unit_of,
     owner_uid: int | None = None,
     service_active: bool = False,
+    taken: frozenset[int] = frozenset(),
 ) -> list[str]:
     """One message per port the service needs that another process holds."""
     ours = f"{service}.service" if service else None
@@ -103,7 +111,7 @@ def held_ports(
         for listener in listeners:
             if listener.port != port:
                 continue
-            holder = _holder(listener, ours, owner_uid, service_active, unit)
+            holder = _holder(listener, ours, owner_uid, service_active, unit, taken)
             if holder:
                 problems.append(
                     f"{name} {port} is held on this host by {holder}, which the collection "

@@ -222,6 +222,42 @@ options:
       name:
         description: The variable that sets it, named in the failure.
         type: str
+  takeover:
+    description:
+      - The first look at the host. The same program installed by other means, each as the
+        unit it runs (Debian's package, another role's install), looked at before anything
+        changes, in check mode too; each one found is reported as a warning saying what the
+        run does about it (RV(takeover)).
+      - A unit of another name is to be stopped and masked; one of the O(service) unit's own
+        name (Debian's C(prometheus.service) in C(/lib)) is to be stopped, ours takes its name.
+        A unit file of the O(service)'s name in C(/etc/systemd/system) that the collection did
+        not write is replaced like any other file; its user is left in place.
+      - The ports such an install holds are not refused by O(ports): the run takes them over.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      unit:
+        description: The unit name of the other install.
+        type: str
+        required: true
+      package:
+        description: The Debian package that installs it, named in the report with its version.
+        type: str
+      data:
+        description:
+          - Its data folder. Each entry the O(data_dir) lacks is to be moved there (renamed).
+        type: path
+      entries:
+        description:
+          - Entries of O(takeover[].data) the program writes only when it stops (Alertmanager's
+            C(silences) and C(nflog)), moved too.
+        type: list
+        elements: str
+        default: []
+  data_dir:
+    description: The O(service)'s own data folder, where O(takeover[].data) is moved.
+    type: path
 """
 
 EXAMPLES = r"""
@@ -270,6 +306,18 @@ backups:
   sample:
     - path: /etc/prometheus/prometheus.yml
       saved: /var/lib/plugspace.monitoring/prometheus/previous/0
+takeover:
+  description:
+    - What the run does about other installs of the program (O(takeover)) - C(units) to stop,
+      each with C(mask); C(moves), each a C(src) renamed to C(dest); C(found), the report.
+  returned: always
+  type: dict
+  sample:
+    units: [{unit: prometheus-node-exporter.service, mask: true}]
+    moves: []
+    found:
+      - "prometheus-node-exporter.service (Debian's package prometheus-node-exporter
+        1.5.0-1+b6, active, user prometheus): stopped and masked"
 upload:
   description:
     - Indexes into O(files) of controller files the host lacks (for the action plugin). When
@@ -297,7 +345,7 @@ from typing import Any
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.parameters import remove_values
 
-from ..module_utils import listeners, previous
+from ..module_utils import listeners, previous, takeover
 
 DIFF_LIMIT = 256 * 1024
 OCTAL = re.compile(r"(0o)?[0-7]{1,4}")
@@ -372,6 +420,7 @@ class Outcome:
     diff: list[dict[str, str]] = field(default_factory=list)
     upload: list[int] = field(default_factory=list)
     backups: list[dict[str, Any]] | None = None
+    takeover: takeover.Plan = field(default_factory=takeover.Plan)
 
 
 def sha1_of(path: str) -> str | None:
@@ -412,7 +461,12 @@ def attrs_differ(path: str, wanted: tuple[int, int] | None, mode: int) -> bool:
 
 
 def account_commands(account: dict[str, Any]) -> list[list[str]]:
-    """The groupadd/useradd/usermod commands that make the account match (none when it does)."""
+    """The groupadd/useradd/usermod commands that make the account match (none when it does).
+
+    An existing user keeps its home: it may be another install's user that a run takes over
+    (Debian's ``prometheus``, home /var/lib/prometheus), and usermod refuses to change the
+    home of a user whose processes run.
+    """
     user, group = account["user"], account["group"]
     commands: list[list[str]] = []
     try:
@@ -434,8 +488,6 @@ def account_commands(account: dict[str, Any]) -> list[list[str]]:
     change: list[str] = []
     if entry.pw_gid != gid:
         change += ["--gid", group]
-    if entry.pw_dir != account["home"]:
-        change += ["--home", account["home"]]
     if entry.pw_shell != account["shell"]:
         change += ["--shell", account["shell"]]
     if entry.pw_gecos != account["comment"]:
@@ -765,8 +817,11 @@ def record_verified(path: str, props: dict[str, str], at: str) -> None:
         pass
 
 
-def check_ports(module: AnsibleModule) -> None:
-    """Refuse, before anything changes, a port the service needs that another process holds."""
+def check_ports(module: AnsibleModule, taken: frozenset[int] = frozenset()) -> None:
+    """Refuse, before anything changes, a port the service needs that another process holds.
+
+    ``taken``: the uids of the other installs this run takes over (their ports are ours).
+    """
     wanted = module.params["ports"]
     if not wanted:
         return
@@ -790,7 +845,9 @@ def check_ports(module: AnsibleModule) -> None:
         owner_uid = None  # not created yet: nothing of the service can listen
     anonymous = any(not (listener.processes or listener.uid is not None) for listener in found)
     active = bool(service) and anonymous and service_state(module, service)["active"]
-    held = listeners.held_ports(found, wanted, service, owner_uid=owner_uid, service_active=active)
+    held = listeners.held_ports(
+        found, wanted, service, owner_uid=owner_uid, service_active=active, taken=taken
+    )
     if held:
         module.fail_json(msg="; ".join(held) + ". Nothing was changed.", changed_paths=[])
 
@@ -798,7 +855,12 @@ def check_ports(module: AnsibleModule) -> None:
 def converge(module: AnsibleModule) -> Outcome:
     params = module.params
     outcome = Outcome()
-    check_ports(module)
+    outcome.takeover = takeover.look(
+        module.run_command, params["service"] or "", params["takeover"], params["data_dir"] or ""
+    )
+    for found in outcome.takeover.found:
+        module.warn(found)
+    check_ports(module, takeover.uids(outcome.takeover.users, pwd.getpwnam))
     problems = read_modes(params)
     if problems:
         module.fail_json(msg="; ".join(problems), changed_paths=[])
@@ -912,6 +974,18 @@ def main() -> None:
                     "name": {"type": "str"},
                 },
             },
+            "takeover": {
+                "type": "list",
+                "elements": "dict",
+                "default": [],
+                "options": {
+                    "unit": {"type": "str", "required": True},
+                    "package": {"type": "str"},
+                    "data": {"type": "path"},
+                    "entries": {"type": "list", "elements": "str", "default": []},
+                },
+            },
+            "data_dir": {"type": "path"},
         },
         supports_check_mode=True,
     )
@@ -923,6 +997,7 @@ def main() -> None:
         "changed": bool(outcome.changed),
         "changed_paths": outcome.changed,
         "restart": outcome.restart,
+        "takeover": outcome.takeover.result(),
     }
     if module.params["service"]:
         result["service_state"] = service_state(module, module.params["service"])

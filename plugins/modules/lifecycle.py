@@ -31,6 +31,9 @@ description:
     again, at the readiness URL its restored unit records (C(X-Plugspace-Readiness=), written
     by P(plugspace.monitoring.binary_service#role)), where any HTTP answer counts. A first
     install (no previous files) is left stopped, and disabled, instead of crash-looping.
+  - When the run took over another install (C(takeover) in O(changes)), undoing gives the host
+    back to it: its data moves back, this run's files are put back, and its units are unmasked
+    and started again.
   - Then the task fails, naming the service, the files and flags that changed, the program's own
     error lines, the last journal lines, and the seconds it was down.
   - On success the kept previous files are dropped.
@@ -553,6 +556,9 @@ class Lifecycle:
         before = changes.get("service_state") or {}
         if not self.params["undo"]:
             return False, "Undo is off (undo=false): the new files stay."
+        taken = changes.get("takeover") or {}
+        if taken.get("units"):
+            return self.give_back(entries, taken, started)
         if not any(e.get("saved") for e in entries):
             if entries or not before.get("active"):
                 # A first install, or a service that was down before this run: stop it
@@ -584,6 +590,37 @@ class Lifecycle:
         return True, (
             f"Undone: the previous files were put back and {self.name} restarted on them; it "
             f"serves again (pid {state.get('MainPID')}, down at most {down:.1f} s)."
+        )
+
+    def give_back(
+        self, entries: list[dict[str, Any]], taken: Mapping[str, Any], started: float
+    ) -> tuple[bool, str]:
+        """Undo a takeover (file_set's C(takeover)): the other install's data, files and units.
+
+        Ours stops; the data moved from the other install goes back to it and its user; the
+        files this run wrote or replaced are put back (our unit of the other's name goes); the
+        other install's units are unmasked and started.
+        """
+        self.module.run_command(["systemctl", "stop", self.name])
+        for move in reversed(taken.get("moves") or []):
+            if Path(move["dest"]).exists() and not Path(move["src"]).exists():
+                previous.move(str(move["dest"]), str(move["src"]))
+                self.module.run_command(["chown", "--recursive", f"{move['owner']}:", move["src"]])
+        previous.put_back(entries)
+        self.systemctl("daemon-reload")
+        units = [str(unit["unit"]) for unit in taken["units"]]
+        masked = [str(unit["unit"]) for unit in taken["units"] if unit.get("mask")]
+        if masked:
+            self.module.run_command(["systemctl", "unmask", *masked])
+        rc, out, err = self.module.run_command(["systemctl", "restart", *units])
+        if rc != 0:
+            return False, (
+                f"Giving the host back failed: systemctl restart {' '.join(units)}: "
+                f"{(err or out).strip()}."
+            )
+        return True, (
+            f"Given back: this run's files were put back and {', '.join(units)} run again, on "
+            f"their own data (down at most {self.clock() - started:.1f} s)."
         )
 
     def run(self) -> dict[str, Any]:

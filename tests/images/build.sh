@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Build the Debian systemd test images (debootstrap + docker import).
 #
-# usage: tests/images/build.sh SUITE...   (bookworm, trixie)
+# usage: tests/images/build.sh IMAGE...   (bookworm, trixie, bookworm-packaged)
+#
+# bookworm-packaged is bookworm with Debian's own packages of the programs the
+# roles install, enabled as Debian enables them (molecule/takeover adopts them).
 #
 # Each image is tagged plugspace-systemd:<suite> and labelled with the sha256
 # of this recipe; an image whose label matches is kept, so a warm run costs
@@ -13,6 +16,8 @@ DOCKER=${DOCKER:-/usr/bin/docker}
 recipe=$(sha256sum "$0" | cut -c1-16)
 packages=systemd,systemd-sysv,dbus,python3,python3-apt,ca-certificates,curl,iproute2,procps,openssl,iputils-ping,netcat-openbsd,less
 
+# What Debian's stable release packages: the previous generation of every program.
+packaged=prometheus,prometheus-alertmanager,prometheus-node-exporter,prometheus-blackbox-exporter,prometheus-redis-exporter,redis-server
 mirror_url() {
   local uri
   uri=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -n1 || true)
@@ -22,7 +27,8 @@ mirror_url() {
 }
 
 build() {
-  local suite=$1 tag="plugspace-systemd:$1" have root
+  local suite=${1%%-*} tag="plugspace-systemd:$1" include=$packages have root
+  [ "$1" != bookworm-packaged ] || include+=",$packaged"
   have=$("$DOCKER" image inspect -f '{{ index .Config.Labels "org.plugspace.recipe" }}' "$tag" 2>/dev/null || true)
   if [ "$have" = "$recipe" ]; then
     echo "image $tag is current (recipe $recipe)"
@@ -32,7 +38,7 @@ build() {
   root=$(mktemp -d /var/tmp/plugspace-rootfs.XXXXXX)
   trap 'rm -rf "$root"' RETURN
   echo "building $tag with debootstrap (recipe $recipe)"
-  debootstrap --variant=minbase --include="$packages" "$suite" "$root" "$(mirror_url)" >"$root.log" 2>&1 \
+  debootstrap --variant=minbase --include="$include" "$suite" "$root" "$(mirror_url)" >"$root.log" 2>&1 \
     || { tail -n 30 "$root.log" >&2; exit 1; }
   rm -f "$root.log"
   # A container has no consoles, udev or kernel to manage: mask what would fail.

@@ -493,3 +493,34 @@ def test_a_blackbox_exporter_proves_one_probe(monkeypatch: pytest.MonkeyPatch) -
     )
     assert Lifecycle(module).run()["action"] == "restarted"
     assert asked[-1].endswith("/probe?module=http_2xx&target=https%3A//x/")
+
+
+def test_a_failed_takeover_gives_the_host_back(tmp_path: Path) -> None:
+    # The run stopped and masked Debian's unit and moved its data into ours.
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    ours.mkdir()
+    theirs.mkdir()
+    (ours / "silences").write_text("kept")
+    unit_file = tmp_path / "alertmanager.service"
+    unit_file.write_text("[Service]\n")
+    changes = {
+        "changed_paths": [str(unit_file)],
+        "restart": True,
+        "service_state": {"loaded": False, "active": False, "enabled": False},
+        "backups": [{"path": str(unit_file), "saved": None}],
+        "takeover": {
+            "units": [{"unit": "prometheus-alertmanager.service", "mask": True, "user": "x"}],
+            "moves": [
+                {"src": str(theirs / "silences"), "dest": str(ours / "silences"), "owner": "x"}
+            ],
+        },
+    }
+    module = FakeModule([unit(), CRASH], name="alertmanager", changes=changes)
+    with pytest.raises(FailedError, match="Given back: this run's files were put back") as failed:
+        Lifecycle(module).run()
+    assert (theirs / "silences").read_text() == "kept"
+    assert not unit_file.exists()
+    assert ["systemctl", "unmask", "prometheus-alertmanager.service"] in module.commands
+    assert ["systemctl", "restart", "prometheus-alertmanager.service"] in module.commands
+    assert ["chown", "--recursive", "x:", str(theirs / "silences")] in module.commands
+    assert failed.value.result["undone"] is True

@@ -22,6 +22,11 @@ def test_two_services_on_one_port_are_named_with_the_host() -> None:
     assert problem.startswith("prometheus_port and node_exporter_port are both 9090 on mon1")
 
 
+def test_a_component_being_removed_frees_its_port() -> None:
+    host = {"node_exporter_port": 9090, "node_exporter_state": "absent"}
+    assert port_clashes(["prometheus", "node_exporter"], host) == []
+
+
 def test_fixed_ports_count_too() -> None:
     (problem,) = port_clashes(["alertmanager", "redis_exporter"], {"redis_exporter_port": "9094"})
     assert "alertmanager_cluster_port and redis_exporter_port are both 9094" in problem

@@ -76,6 +76,20 @@ def test_each_host_at_its_own_address_and_port_named_by_inventory_name() -> None
     ]
 
 
+def test_a_component_being_removed_is_no_longer_scraped_or_alerted_to() -> None:
+    groups = {"node_exporter": ["web1", "db1"], "alertmanager": ["mon1"]}
+    hostvars = {
+        "web1": {},
+        "db1": {"node_exporter_state": "absent"},
+        "mon1": {"alertmanager_state": "absent"},
+    }
+    plan = prometheus_file_sd(groups, hostvars, JOBS, ALERTING)
+    assert [t["labels"]["instance"] for t in only_config(plan, "node-exporter")["targets"]] == [
+        "web1"
+    ]
+    assert plan["alertmanagers"] == []
+
+
 def test_a_hosts_own_labels_go_on_every_target_it_exposes() -> None:
     groups = {"node_exporter": ["db1", "web1"], "plugspace_api": ["db1"]}
     hostvars = {"db1": {"monitoring_labels": {"datacenter": "fra1", "rack": 7}}, "web1": {}}
