@@ -8,9 +8,11 @@ install and run; tests/package.py), then every Molecule scenario in
 dependency order. The local release mirror (tests/mirror) is
 served on 127.0.0.1 for the duration, exactly as an air-gapped site's mirror.
 
-A scenario that could not run part of itself here records why in
-``$PLUGSPACE_REPORT_DIR/<scenario>.skipped`` (molecule/shared/tasks/report_skip.yml);
-it is then counted as SKIPPED, never as passed.
+A scenario that could not run something here records what and why in
+``$PLUGSPACE_REPORT_DIR/<scenario>.skipped`` (molecule/shared/tasks/report_skip.yml):
+when its subject itself did not run, it is counted as SKIPPED, never as passed; when it
+ran with a named part left out, it passes with that part named beside it, and the
+summary counts it apart.
 
 usage: python tests/run.py [--stage lint|unit|package|molecule ...] [--scenario NAME ...]
 """
@@ -123,22 +125,39 @@ def molecule_checks(names: Sequence[str]) -> list[Check]:
     ]
 
 
-def skip_reason(report_dir: Path, scenario: str) -> str:
-    """The reason a scenario recorded for what it could not run, or ''."""
+def skip_records(report_dir: Path, scenario: str) -> tuple[str, str]:
+    """What a scenario recorded it could not run: (its subject, parts of it), each ``; ``-joined.
+
+    A line ``whole: why`` means the scenario's subject did not run (SKIPPED); ``part: why``
+    names a part left out of a scenario that otherwise ran (PASSED, with the part named).
+    """
     record = report_dir / f"{scenario}.skipped"
-    if not record.is_file():
-        return ""
-    return "; ".join(line.strip() for line in record.read_text().splitlines() if line.strip())
+    lines = record.read_text().splitlines() if record.is_file() else []
+    found: dict[str, list[str]] = {"whole": [], "part": []}
+    for line in (line.strip() for line in lines):
+        kind, _sep, reason = line.partition(": ")
+        if kind in found and reason:
+            found[kind].append(reason)
+        elif line:
+            found["whole"].append(line)
+    return "; ".join(found["whole"]), "; ".join(found["part"])
+
+
+def skip_reason(report_dir: Path, scenario: str) -> str:
+    """The reason a scenario's subject could not run here, or ''."""
+    return skip_records(report_dir, scenario)[0]
 
 
 def summary_line(outcomes: Sequence[Outcome]) -> str:
-    """The closing line CI reads: 'summary: N passed, N failed, N skipped'."""
+    """The closing line: 'summary: N passed (K with parts not run), N failed, N skipped'."""
     counts = {
         status: sum(o.status == status for o in outcomes)
         for status in ("PASSED", "FAILED", "SKIPPED")
     }
     passed, failed, skipped = counts["PASSED"], counts["FAILED"], counts["SKIPPED"]
-    return f"summary: {passed} passed, {failed} failed, {skipped} skipped"
+    partial = sum(o.status == "PASSED" and bool(o.detail) for o in outcomes)
+    with_parts = f" ({partial} with named parts not run here)" if partial else ""
+    return f"summary: {passed} passed{with_parts}, {failed} failed, {skipped} skipped"
 
 
 def log_path(check: Check) -> Path:
@@ -157,10 +176,10 @@ def run_check(check: Check, env: dict[str, str], report_dir: Path) -> Outcome:
         tail = log.read_text(errors="replace").splitlines()[-60:]
         print("\n".join(f"    {line}" for line in tail))
         return Outcome(check.name, "FAILED", seconds, f"exit {code}, log {log.relative_to(ROOT)}")
-    reason = skip_reason(report_dir, check.scenario) if check.scenario else ""
-    if reason:
-        return Outcome(check.name, "SKIPPED", seconds, reason)
-    return Outcome(check.name, "PASSED", seconds)
+    whole, parts = skip_records(report_dir, check.scenario) if check.scenario else ("", "")
+    if whole:
+        return Outcome(check.name, "SKIPPED", seconds, whole)
+    return Outcome(check.name, "PASSED", seconds, f"not run here: {parts}" if parts else "")
 
 
 @contextmanager

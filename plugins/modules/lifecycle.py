@@ -32,7 +32,7 @@ description:
     by P(plugspace.monitoring.binary_service#role)), where any HTTP answer counts. A first
     install (no previous files) is left stopped, and disabled, instead of crash-looping.
   - When the run took over another install (C(takeover) in O(changes)), undoing gives the host
-    back to it: its data moves back, this run's files are put back, and its units are unmasked
+    back to it. Its data moves back, this run's files are put back, and its units are unmasked
     and started again.
   - Then the task fails, naming the service, the files and flags that changed, the program's own
     error lines, the last journal lines, and the seconds it was down.

@@ -22,8 +22,9 @@ def test_scenarios_run_in_dependency_order_unknown_last(tmp_path: Path) -> None:
 
 def test_skip_reason_reads_the_record(tmp_path: Path) -> None:
     assert run.skip_reason(tmp_path, "grafana") == ""
-    (tmp_path / "grafana.skipped").write_text("no package\n\nno API\n")
+    (tmp_path / "grafana.skipped").write_text("whole: no package\n\nno API\npart: no cluster\n")
     assert run.skip_reason(tmp_path, "grafana") == "no package; no API"
+    assert run.skip_records(tmp_path, "grafana") == ("no package; no API", "no cluster")
 
 
 def test_summary_line_counts_each_status() -> None:
@@ -34,6 +35,10 @@ def test_summary_line_counts_each_status() -> None:
         run.Outcome("d", "PASSED", 1.0),
     ]
     assert run.summary_line(outcomes) == "summary: 2 passed, 1 failed, 1 skipped"
+    outcomes.append(run.Outcome("e", "PASSED", 1.0, "not run here: the cluster flavour"))
+    assert run.summary_line(outcomes) == (
+        "summary: 3 passed (1 with named parts not run here), 1 failed, 1 skipped"
+    )
 
 
 @pytest.fixture
@@ -50,7 +55,10 @@ def test_run_check_passes_fails_and_skips(logs: Path) -> None:
     assert failed.status == "FAILED"
     assert "exit 3" in failed.detail
     assert "boom" in (logs / "bad.log").read_text()
-    (logs / "demo.skipped").write_text("service not started: no archive\n")
+    (logs / "demo.skipped").write_text("part: the cluster flavour\n")
+    partial = run.run_check(run.Check("molecule demo", ("true",), scenario="demo"), env, logs)
+    assert (partial.status, partial.detail) == ("PASSED", "not run here: the cluster flavour")
+    (logs / "demo.skipped").write_text("whole: service not started: no archive\n")
     skipped = run.run_check(run.Check("molecule demo", ("true",), scenario="demo"), env, logs)
     assert (skipped.status, skipped.detail) == ("SKIPPED", "service not started: no archive")
 
