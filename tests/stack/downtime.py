@@ -9,11 +9,17 @@ Two measures, from JSON on standard input:
   service, the old and the new series' labels; the gap runs from the old series' last sample
   to the new one's first, so it includes up to one scrape interval.
 
+Or, for an upgrade in place (molecule/upgrade), ``up`` and ``jobs`` (per service, its
+series' labels): the largest gap between two consecutive samples of its ``up`` series,
+which is the scrape interval plus the time it did not answer; and ``watchdog``, the times
+the dead man's switch received the Watchdog: the largest gap between two of them.
+
 Prints one line per service and exits 0; a service without both measures says so.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import sys
@@ -51,7 +57,27 @@ def up_gap(
     return min(first_new) - max(last_old) if last_old and first_new else None
 
 
+def largest_gap(series: Sequence[Mapping[str, Any]], labels: Mapping[str, str]) -> float | None:
+    stamps = sorted(
+        float(v[0]) for s in series if _matches(s["metric"], labels) for v in s["values"]
+    )
+    return max((b - a for a, b in itertools.pairwise(stamps)), default=None)
+
+
 def report(data: Mapping[str, Any]) -> list[str]:
+    if "jobs" in data:
+        gaps = {name: largest_gap(data["up"], labels) for name, labels in data["jobs"].items()}
+        lines = [
+            f"{name}: {gap:.1f} s largest gap between up samples"
+            if gap is not None
+            else f"{name}: no up samples"
+            for name, gap in gaps.items()
+        ]
+        posts = sorted(float(t) for t in data.get("watchdog") or [])
+        most = max((b - a for a, b in itertools.pairwise(posts)), default=None)
+        if most is not None:
+            lines.append(f"watchdog: {len(posts)} posts, {most:.1f} s largest gap")
+        return lines
     lines = []
     for result in data["results"]:
         name, (old_unit, new_unit) = result["item"]["key"], result["item"]["value"][:2]

@@ -150,3 +150,17 @@ def test_what_alertmanager_writes_at_stop_is_moved_too(tmp_path: Path) -> None:
     units = {"prometheus-alertmanager.service": {"LoadState": "loaded", "User": "prometheus"}}
     plan = takeover.plan("alertmanager", None, [spec], str(tmp_path / "am"), units, {})
     assert [move["src"] for move in plan.moves] == [str(old / "nflog"), str(old / "silences")]
+
+
+def test_upgrade_gaps() -> None:
+    up = [{"metric": {"job": "node"}, "values": [[100, "1"], [115, "1"], [133, "1"], [148, "1"]]}]
+    data = {
+        "up": up,
+        "jobs": {"node_exporter": {"job": "node"}, "other": {"job": "x"}},
+        "watchdog": [10.0, 20.5, 30.0],
+    }
+    assert downtime.report(data) == [
+        "node_exporter: 18.0 s largest gap between up samples",
+        "other: no up samples",
+        "watchdog: 3 posts, 10.5 s largest gap",
+    ]
