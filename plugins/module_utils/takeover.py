@@ -112,7 +112,8 @@ def plan(
     own_is_ours = own_unit_text is not None and MARKER in own_unit_text
     if own_unit_text is not None and not own_is_ours:
         user = unit_user(own_unit_text)
-        result.users.add(user)
+        if user != "root":
+            result.users.add(user)
         result.found.append(
             f"{ours} in /etc/systemd/system was written by another install (user {user}): "
             f"it is replaced by ours (the old file is kept with the other replaced files); "
@@ -132,7 +133,7 @@ def plan(
             continue
         active = props.get("ActiveState") == "active"
         user = props.get("User") or "root"
-        if active:
+        if active and user != "root":  # root's ports stay refused: anything may run as root
             result.users.add(user)
         mask = unit != ours
         action = (
@@ -142,7 +143,7 @@ def plan(
                 "stopped; ours in /etc/systemd/system takes its name (an apt upgrade restarts ours)"
             )
         )
-        result.units.append({"unit": unit, "mask": mask, "user": user})
+        result.units.append({"unit": unit, "mask": mask, "user": user, "active": active})
         result.found.append(
             f"{unit} ({origin}, {'active' if active else 'inactive'}, user {user}): {action}"
         )

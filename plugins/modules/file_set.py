@@ -232,7 +232,7 @@ options:
         name (Debian's C(prometheus.service) in C(/lib)) is to be stopped, ours takes its name.
         A unit file of the O(service)'s name in C(/etc/systemd/system) that the collection did
         not write is replaced like any other file; its user is left in place.
-      - The ports such an install holds are not refused by O(ports): the run takes them over.
+      - The ports such an install holds are not refused by O(ports), since the run takes them over.
     type: list
     elements: dict
     default: []

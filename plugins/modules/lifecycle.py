@@ -220,6 +220,7 @@ import json
 import posixpath
 import re
 import shlex
+import shutil
 import socket
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -597,29 +598,41 @@ class Lifecycle:
     ) -> tuple[bool, str]:
         """Undo a takeover (file_set's C(takeover)): the other install's data, files and units.
 
-        Ours stops; the data moved from the other install goes back to it and its user; the
-        files this run wrote or replaced are put back (our unit of the other's name goes); the
-        other install's units are unmasked and started.
+        Ours stops and is disabled; the data moved from the other install goes back to it and
+        its user; the files this run wrote or replaced are put back (our unit of the other's
+        name goes); the other install's units are unmasked, and those that ran start again.
         """
-        self.module.run_command(["systemctl", "stop", self.name])
-        for move in reversed(taken.get("moves") or []):
-            if Path(move["dest"]).exists() and not Path(move["src"]).exists():
-                previous.move(str(move["dest"]), str(move["src"]))
-                self.module.run_command(["chown", "--recursive", f"{move['owner']}:", move["src"]])
-        previous.put_back(entries)
+        units = [unit for unit in taken["units"] if isinstance(unit, Mapping)]
+        if any(not unit.get("mask") for unit in units):
+            # Ours has the other's name: its enablement is the other's to keep.
+            self.module.run_command(["systemctl", "stop", self.name])
+        else:
+            self.module.run_command(["systemctl", "disable", "--now", self.name])
+        try:
+            for move in reversed(taken.get("moves") or []):
+                if Path(move["dest"]).exists() and not Path(move["src"]).exists():
+                    shutil.move(str(move["dest"]), str(move["src"]))
+                    owner = f"{move['owner']}:"
+                    self.module.run_command(["chown", "--recursive", owner, move["src"]])
+            previous.put_back(entries)
+        except OSError as error:
+            return False, f"Giving the host back failed, it needs a look by hand: {error}."
         self.systemctl("daemon-reload")
-        units = [str(unit["unit"]) for unit in taken["units"]]
-        masked = [str(unit["unit"]) for unit in taken["units"] if unit.get("mask")]
+        masked = [str(unit["unit"]) for unit in units if unit.get("mask")]
         if masked:
             self.module.run_command(["systemctl", "unmask", *masked])
-        rc, out, err = self.module.run_command(["systemctl", "restart", *units])
+        ran = [str(unit["unit"]) for unit in units if unit.get("active", True)]
+        rc, out, err = (
+            self.module.run_command(["systemctl", "restart", *ran]) if ran else (0, "", "")
+        )
         if rc != 0:
             return False, (
-                f"Giving the host back failed: systemctl restart {' '.join(units)}: "
+                f"Giving the host back failed: systemctl restart {' '.join(ran)}: "
                 f"{(err or out).strip()}."
             )
+        names = ", ".join(str(unit["unit"]) for unit in units)
         return True, (
-            f"Given back: this run's files were put back and {', '.join(units)} run again, on "
+            f"Given back: this run's files were put back and {names} run again as before, on "
             f"their own data (down at most {self.clock() - started:.1f} s)."
         )
 

@@ -37,7 +37,12 @@ def test_debian_unit_of_another_name_is_stopped_and_masked() -> None:
         "node_exporter", None, [DEBIAN_NODE], "", units, {"prometheus-node-exporter": "1.5.0-1"}
     )
     assert plan.units == [
-        {"unit": "prometheus-node-exporter.service", "mask": True, "user": "prometheus"}
+        {
+            "unit": "prometheus-node-exporter.service",
+            "mask": True,
+            "user": "prometheus",
+            "active": True,
+        }
     ]
     assert plan.users == {"prometheus"}
     assert "Debian's package prometheus-node-exporter 1.5.0-1, active" in plan.found[0]
@@ -60,7 +65,9 @@ def test_same_name_is_stopped_not_masked_and_its_data_moved(tmp_path: Path) -> N
     spec = {**DEBIAN_PROM, "data": str(old)}
     units = takeover.parse_show(SHOW)
     plan = takeover.plan("prometheus", None, [spec], str(ours), units, {"prometheus": "2.42.0"})
-    assert plan.units == [{"unit": "prometheus.service", "mask": False, "user": "prometheus"}]
+    assert plan.units == [
+        {"unit": "prometheus.service", "mask": False, "user": "prometheus", "active": True}
+    ]
     # The lock stays; an entry ours already has is never overwritten.
     assert plan.moves == [
         {"src": str(old / "wal"), "dest": str(ours / "wal"), "owner": "prometheus"}
