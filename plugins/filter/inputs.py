@@ -1,4 +1,4 @@
-"""Check role inputs before any host is touched, and quote values for the places they go.
+"""Check role inputs before any host is touched.
 
 Each role's preflight hands ``input_problems`` a list of checks, one per
 variable::
@@ -12,22 +12,16 @@ small function of (value, check) that returns the problem or ``None``.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 Problem = str | None
 
 _LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*\.?$")
-# Prometheus (model.ParseDuration): units from the largest down, each at most once.
-_PROM_DURATION = re.compile(
-    "^" + "".join(f"([0-9]+{unit})?" for unit in ["y", "w", "d", "h", "m", "s", "ms"]) + "$"
-)
-# Go (time.ParseDuration): decimal numbers with units, in any order; "0" alone.
-_GO_DURATION = re.compile(r"^[-+]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$")
 _PROM_SIZE = re.compile(r"^[0-9]+(B|KB|MB|GB|TB|PB|EB)$")
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _URL = re.compile(r"^(https?)://[^\s/?#]+([/?#]\S*)?$")
@@ -95,26 +89,32 @@ def check_address(value: Any, check: Mapping[str, Any]) -> Problem:
     return f"{expected} (got {value!r})"
 
 
-def check_prometheus_duration(value: Any, check: Mapping[str, Any]) -> Problem:
-    """A Prometheus duration: 30d, 2w, 1h30m, 15s, 500ms (units y w d h m s ms)."""
+# Each program's duration syntax: (pattern, what a good value looks like).
+_DURATIONS: dict[str, tuple[re.Pattern[str], str]] = {
+    # Prometheus (model.ParseDuration): units from the largest down, each at most once.
+    "prometheus": (
+        re.compile(
+            "^" + "".join(f"([0-9]+{unit})?" for unit in ["y", "w", "d", "h", "m", "s", "ms"]) + "$"
+        ),
+        "a Prometheus duration such as 15s, 1h30m or 30d (units y, w, d, h, m, s, ms, "
+        "largest first, no spaces)",
+    ),
+    # Go (time.ParseDuration): decimal numbers with units, in any order; "0" alone.
+    "go": (
+        re.compile(r"^[-+]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$"),
+        "a Go duration such as 120h, 1h30m or 10s (units h, m, s, ms, us, ns; "
+        "no days or weeks, no spaces)",
+    ),
+}
+
+
+def check_duration(value: Any, check: Mapping[str, Any], syntax: str = "prometheus") -> Problem:
+    """A duration in one program's syntax (kinds prometheus_duration, go_duration); "0" passes."""
+    pattern, expected = _DURATIONS[syntax]
     text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
-    if text == "0" or (text and _PROM_DURATION.match(text)):
+    if text == "0" or (text and pattern.match(text)):
         return None
-    return (
-        "must be a Prometheus duration such as 15s, 1h30m or 30d (units y, w, d, h, m, s, ms, "
-        f"largest first, no spaces) (got {value!r})"
-    )
-
-
-def check_go_duration(value: Any, check: Mapping[str, Any]) -> Problem:
-    """A Go duration: 120h, 1h30m, 2.5s, 500ms (units h m s ms us ns; no d or w)."""
-    text = _text(value)
-    if text is not None and (text == "0" or _GO_DURATION.match(text)):
-        return None
-    return (
-        "must be a Go duration such as 120h, 1h30m or 10s (units h, m, s, ms, us, ns; "
-        f"no days or weeks, no spaces) (got {value!r})"
-    )
+    return f"must be {expected} (got {value!r})"
 
 
 def check_prometheus_size(value: Any, check: Mapping[str, Any]) -> Problem:
@@ -314,11 +314,93 @@ def check_disjoint(value: Any, check: Mapping[str, Any]) -> Problem:
     return None
 
 
+def _is_set(value: Any) -> bool:
+    """Set: anything but None, false, "" and an empty list or mapping."""
+    return value is not None and value is not False and value != "" and value != [] and value != {}
+
+
+def _named(names: Iterable[str]) -> str:
+    return ", ".join(names) or "none"
+
+
+def check_together(value: Any, check: Mapping[str, Any]) -> Problem:
+    """{name: value, ...} of the check's var and its partners: all set, or none."""
+    given = [name for name, item in value.items() if _is_set(item)]
+    if not given or len(given) == len(value):
+        return None
+    others = [name for name in value if name != check["var"]]
+    missing = [name for name in value if name not in given]
+    return (
+        f"and {_named(others)} go together: set all of them or none "
+        f"(set: {_named(given)}; not set: {_named(missing)})"
+    )
+
+
+def check_exclusive(value: Any, check: Mapping[str, Any]) -> Problem:
+    """{name: value, ...} of the check's var and its alternatives: at most one set."""
+    given = [name for name, item in value.items() if _is_set(item)]
+    if len(given) <= 1:
+        return None
+    others = [name for name in value if name != check["var"]]
+    return f"and {_named(others)} exclude each other: set one of them (set: {_named(given)})"
+
+
+def check_requires(value: Any, check: Mapping[str, Any]) -> Problem:
+    """When the value is set, every entry of ``needs`` ({name: value}) must be set too."""
+    if not _is_set(value):
+        return None
+    missing = [name for name, item in (check.get("needs") or {}).items() if not _is_set(item)]
+    if not missing:
+        return None
+    because = f" ({check['because']})" if check.get("because") else ""
+    return f"needs {_named(missing)}{because}: set it, or leave {check['var']} unset"
+
+
+def check_regex(value: Any, check: Mapping[str, Any]) -> Problem:
+    """A string matching ``pattern`` whole; ``expected`` says in words what that is."""
+    text = _text(value)
+    if text is not None and re.fullmatch(str(check["pattern"]), text):
+        return None
+    return f"must be {check.get('expected', 'a match of ' + str(check['pattern']))} (got {value!r})"
+
+
+def check_int_range(value: Any, check: Mapping[str, Any]) -> Problem:
+    """A whole number (or a string of digits) from ``min`` to ``max`` (either may be absent)."""
+    low, high = check.get("min"), check.get("max")
+    text = (
+        str(value).strip() if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+    )
+    number = int(text) if re.fullmatch(r"-?[0-9]+", text) else None
+    if (
+        number is not None
+        and (low is None or number >= int(low))
+        and (high is None or number <= int(high))
+    ):
+        return None
+    bounds = (
+        f"from {low} to {high}"
+        if low is not None and high is not None
+        else f"of at least {low}"
+        if low is not None
+        else f"of at most {high}"
+        if high is not None
+        else ""
+    )
+    return f"must be a whole number {bounds}".rstrip() + f" (got {value!r})"
+
+
+def check_holds(value: Any, check: Mapping[str, Any]) -> Problem:
+    """A condition computed in the task (value true when it holds); ``expected`` is the message."""
+    if value is True or str(value).lower() == "true":
+        return None
+    return str(check["expected"])
+
+
 CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], Problem]] = {
     "port": check_port,
     "address": check_address,
-    "prometheus_duration": check_prometheus_duration,
-    "go_duration": check_go_duration,
+    "prometheus_duration": functools.partial(check_duration, syntax="prometheus"),
+    "go_duration": functools.partial(check_duration, syntax="go"),
     "prometheus_size": check_prometheus_size,
     "basic_auth_users": check_basic_auth_users,
     "tls_pair": check_tls_pair,
@@ -329,6 +411,12 @@ CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], Problem]] = {
     "disjoint": check_disjoint,
     "rollout": check_rollout,
     "endpoint": check_endpoint,
+    "together": check_together,
+    "exclusive": check_exclusive,
+    "requires": check_requires,
+    "regex": check_regex,
+    "int_range": check_int_range,
+    "holds": check_holds,
 }
 
 
@@ -349,6 +437,26 @@ def _resolve(check: Mapping[str, Any], lists: Mapping[str, Any]) -> Mapping[str,
     return resolved
 
 
+def _truth(value: Any) -> bool:
+    return value is True or str(value).lower() in ("true", "yes", "1")
+
+
+def _run(
+    function: Callable[[Any, Mapping[str, Any]], Problem], check: Mapping[str, Any]
+) -> Problem:
+    """The check on its value, or with ``each: true`` on each item of a list (the first bad one)."""
+    value = check.get("value")
+    if not check.get("each"):
+        return function(value, check)
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        return "must be a list"
+    for item in value:
+        problem = function(item, check)
+        if problem:
+            return f"entries {problem}" if problem.startswith("must") else problem
+    return None
+
+
 def input_problems(
     checks: Iterable[Mapping[str, Any]], lists: Mapping[str, Any] | None = None
 ) -> list[str]:
@@ -366,74 +474,18 @@ def input_problems(
             raise ValueError(
                 f"unknown input check kind {kind!r}; known: {', '.join(sorted(CHECKS))}"
             )
-        problem = CHECKS[kind](check.get("value"), check)
+        if "when" in check and not _truth(check["when"]):
+            continue
+        problem = _run(CHECKS[kind], check)
         if problem:
             problems.append(f"{check['var']} {problem}")
     return problems
 
 
-def host_port(address: str, port: int | str) -> str:
-    """'host:port' with an IPv6 address bracketed: ('::', 9100) gives '[::]:9100'."""
-    bare = address.strip("[]") if address.startswith("[") else address
-    return f"[{bare}]:{port}" if ":" in bare else f"{bare}:{port}"
-
-
-def url_host_port(address: str) -> str:
-    """'host:port' of a URL or host:port, without credentials ('' when it names none)."""
-    parsed = urlsplit(address if "://" in address else f"tcp://{address}")
-    try:
-        port = parsed.port
-    except ValueError:
-        return ""
-    host = parsed.hostname or ""
-    if not host or not port:
-        return ""
-    return host_port(host, port)
-
-
-def local_host(address: str) -> str:
-    """Where a check on the host itself reaches a service listening on address."""
-    bare = address.strip("[]") if address.startswith("[") else address
-    if bare in ("", "0.0.0.0"):
-        return "127.0.0.1"
-    if bare == "::":
-        return "[::1]"
-    return f"[{bare}]" if ":" in bare else bare
-
-
-_SYSTEMD_PLAIN = re.compile(r"^[A-Za-z0-9_./:=,@+-]+$")
-
-
-def systemd_quote(arg: Any) -> str:
-    """One ExecStart argument, quoted so systemd passes it to the program unchanged.
-
-    systemd splits ExecStart at spaces, unescapes C-style backslashes, expands
-    ``$VAR`` and ``%`` specifiers. Plain arguments stay as they are; any other
-    is double-quoted with backslash and quote escaped, and ``$`` and ``%``
-    doubled.
-    """
-    text = str(arg)
-    if _SYSTEMD_PLAIN.match(text):
-        return text
-    escaped = (
-        text.replace("\\", "\\\\")
-        .replace('"', '\\"')
-        .replace("\n", "\\n")
-        .replace("\t", "\\t")
-        .replace("$", "$$")
-        .replace("%", "%%")
-    )
-    return f'"{escaped}"'
-
-
 class FilterModule:
-    """Ansible filters of plugspace.monitoring for input checks and quoting."""
+    """Ansible filters of plugspace.monitoring for input checks."""
 
     def filters(self) -> dict[str, Callable[..., Any]]:
         return {
             "input_problems": input_problems,
-            "host_port": host_port,
-            "url_host_port": url_host_port,
-            "local_host": local_host,
-            "systemd_quote": systemd_quote,
         }

@@ -2,15 +2,9 @@ from collections.abc import Mapping
 
 import pytest
 
-from plugins.filter.inputs import (
-    FilterModule,
-    check_rollout,
-    host_port,
-    input_problems,
-    local_host,
-    systemd_quote,
-    url_host_port,
-)
+from plugins.filter.addresses import host_port, local_host, url_host_port
+from plugins.filter.inputs import FilterModule, check_rollout, input_problems
+from plugins.filter.systemd import systemd_quote
 
 
 def problems(kind: str, value: object, **extra: object) -> list[str]:
@@ -288,13 +282,7 @@ def test_systemd_quote(arg: str, quoted: str) -> None:
 
 
 def test_filters_are_registered() -> None:
-    assert set(FilterModule().filters()) == {
-        "input_problems",
-        "host_port",
-        "local_host",
-        "systemd_quote",
-        "url_host_port",
-    }
+    assert set(FilterModule().filters()) == {"input_problems"}
 
 
 @pytest.mark.parametrize("value", [1, "1", 3, "25%", "100%", [1, "100%"], [1, 5, "50%"]])
@@ -344,3 +332,72 @@ def test_url_host_port_drops_credentials() -> None:
     assert url_host_port("db1:6379") == "db1:6379"
     assert url_host_port("unix:///run/redis.sock") == ""
     assert url_host_port("mongodb://h1:27017,h2:27017/admin") == ""
+
+
+def test_together_wants_all_or_none() -> None:
+    both = {"x_var": "a", "y_var": "b"}
+    assert problems("together", both) == []
+    assert problems("together", {"x_var": "", "y_var": []}) == []
+    [message] = problems("together", {"x_var": "a", "y_var": "", "z_var": "c"})
+    assert message == (
+        "x_var and y_var, z_var go together: set all of them or none "
+        "(set: x_var, z_var; not set: y_var)"
+    )
+
+
+def test_exclusive_wants_at_most_one() -> None:
+    assert problems("exclusive", {"x_var": "a", "y_var": ""}) == []
+    assert problems("exclusive", {"x_var": None, "y_var": {}}) == []
+    [message] = problems("exclusive", {"x_var": "a", "y_var": ["b"]})
+    assert message == "x_var and y_var exclude each other: set one of them (set: x_var, y_var)"
+
+
+def test_requires_names_what_is_missing() -> None:
+    assert problems("requires", "", needs={"y_var": ""}) == []
+    assert problems("requires", "a", needs={"y_var": "b"}) == []
+    [message] = problems("requires", "a", needs={"y_var": "", "z_var": 1}, because="z needs y")
+    assert message == "x_var needs y_var (z needs y): set it, or leave x_var unset"
+
+
+def test_regex_matches_whole_strings_only() -> None:
+    label = {"pattern": "[a-z_]+", "expected": "a label name"}
+    assert problems("regex", "ok_name", **label) == []
+    assert problems("regex", "ok name", **label) == ["x_var must be a label name (got 'ok name')"]
+    assert problems("regex", 5, **label) == ["x_var must be a label name (got 5)"]
+
+
+@pytest.mark.parametrize(
+    ("value", "good"),
+    [(1, True), ("3", True), (0, False), ("x", False), (True, False), (4, False), (" 2", True)],
+)
+def test_int_range(value: object, good: bool) -> None:
+    assert (problems("int_range", value, min=1, max=3) == []) is good
+
+
+def test_int_range_says_its_bounds() -> None:
+    assert problems("int_range", 0, min=1) == ["x_var must be a whole number of at least 1 (got 0)"]
+    assert problems("int_range", "a", max=2) == [
+        "x_var must be a whole number of at most 2 (got 'a')"
+    ]
+    assert problems("int_range", 9, min=0, max=3) == [
+        "x_var must be a whole number from 0 to 3 (got 9)"
+    ]
+
+
+def test_holds_reports_its_own_words() -> None:
+    assert problems("holds", True, expected="never") == []
+    assert problems("holds", "True", expected="never") == []
+    assert problems("holds", False, expected="must be odd") == ["x_var must be odd"]
+
+
+def test_when_false_skips_a_check() -> None:
+    assert problems("port", 0, when=False) == []
+    assert problems("port", 0, when="False") == []
+    assert problems("port", 0, when=True) != []
+
+
+def test_each_checks_every_item_of_a_list() -> None:
+    assert problems("address", ["10.0.0.1", "::1"], each=True) == []
+    [message] = problems("address", ["10.0.0.1", "bad host"], each=True)
+    assert message.startswith("x_var entries must be an IPv4 address")
+    assert problems("address", "10.0.0.1", each=True) == ["x_var must be a list"]

@@ -5,14 +5,8 @@ from pathlib import Path
 import bcrypt
 import pytest
 
-from plugins.filter.release import (
-    FilterModule,
-    bcrypt_hash,
-    goarch,
-    release_files,
-    stable_salt,
-    unpacked_missing,
-)
+from plugins.filter.passwords import bcrypt_hash, stable_salt
+from plugins.filter.release import FilterModule, goarch, release_files, unpacked_missing
 
 
 @pytest.mark.parametrize(
@@ -47,7 +41,6 @@ def test_bcrypt_hash_refuses_empty_password() -> None:
 def test_filters_are_registered() -> None:
     assert set(FilterModule().filters()) == {
         "goarch",
-        "bcrypt_hash",
         "unpacked_missing",
         "release_files",
     }
@@ -78,12 +71,12 @@ def test_without_bcrypt_only_bcrypt_hash_fails_and_says_what_to_install() -> Non
     # others are used by every install), and bcrypt_hash must name the package.
     script = (
         "import sys; sys.modules['bcrypt'] = None\n"
-        "from plugins.filter import release\n"
-        "assert not release.HAS_BCRYPT\n"
+        "from plugins.filter import passwords, release\n"
+        "assert not passwords.HAS_BCRYPT\n"
         "assert release.goarch('x86_64') == 'amd64'\n"
         "assert release.release_files(['a'], '/s', '/d')[0]['dest'] == '/d/a'\n"
         "try:\n"
-        "    release.bcrypt_hash('pw', 'seed')\n"
+        "    passwords.bcrypt_hash('pw', 'seed')\n"
         "except ImportError as error:\n"
         "    print(error)\n"
     )

@@ -5,7 +5,7 @@ from typing import Any
 
 import jinja2
 
-from plugins.filter.inputs import systemd_quote
+from plugins.filter.systemd import systemd_quote
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "roles/binary_service/templates/service.j2"
 
