@@ -1,5 +1,9 @@
 """Turn the inventory into Prometheus targets: file_sd files, scrape configs, alertmanagers.
 
+``prometheus_plan`` is the one call the role makes: everything prometheus.yml
+and its files need (scrape configs, alertmanagers, remote_write, the file_sd
+files and the password files), for one Prometheus host (its shard).
+
 One linear pass: every host of every job's group is looked at once per job,
 and each host's variables are read from ``hostvars`` at most once in all
 (``hostvars[host]`` makes Ansible compute that host's variables, so it is
@@ -12,7 +16,8 @@ group holds the job's hosts and how to find each host's port:
 
 Each host's target is ``<address>:<port>`` where the address is
 ``monitoring_address``, else ``ansible_host``, else the inventory name, and the
-port is the host's own ``<var_prefix>_port`` (default: the spec's ``port``).
+port is the host's own ``<var_prefix>_port`` (default: the spec's ``port``, else
+the default of the role ``<var_prefix>`` names, from its defaults/main.yml).
 The ``instance`` label is the inventory name. A host whose
 ``<var_prefix>_web_tls_cert_file`` is set is scraped over HTTPS, as is, for a
 job marked ``monitoring_tls: true`` (a service of this collection), a host
@@ -22,8 +27,8 @@ of one job with different credentials need separate scrape configs (basic
 auth is per scrape config): they share the job label through a ``job`` target
 label, which overrides the scrape config's own name.
 
-Passwords never enter the plan: ``prometheus_scrape_secrets`` returns them
-apart, for a task that writes the password files without logging.
+Passwords never enter a target group or a scrape config: ``prometheus_plan``
+returns them apart, under ``secrets``, for password files written without logging.
 """
 
 from __future__ import annotations
@@ -33,6 +38,10 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from .entries import file_entries
+from .ports import role_defaults
+from .scale_out import prometheus_remote_write, prometheus_shard, prometheus_shard_of
 
 DEFAULT_METRICS_PATH = "/metrics"
 DEFAULT_SCRAPE_USER = "prometheus"
@@ -62,6 +71,7 @@ JOB_KEYS = frozenset(
     }
 )
 
+ROLE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 Auth = tuple[str, str] | None
 TargetGroup = dict[str, Any]
 Plan = dict[str, Any]
@@ -150,12 +160,19 @@ def job_spec(name: str, raw: Mapping[str, Any]) -> JobSpec:
     module = str(raw.get("probe_module") or DEFAULT_PROBE_MODULE)
     probes = raw.get("probe_targets")
     tls_config = raw.get("tls_config")
+    port_var = str(raw.get("port_var") or f"{prefix}_port")
+    # A job of one of this collection's roles scrapes at that role's default port.
+    port = raw.get("port", role_defaults(prefix).get(port_var) if ROLE_NAME.match(prefix) else None)
+    if port is None:
+        raise _fail(
+            f"job {name}: 'port' is required ({prefix} is not a role with a default {port_var})"
+        )
     return JobSpec(
         name=name,
         group=group,
-        port=_as_int(raw.get("port"), f"job {name}: port"),
+        port=_as_int(port, f"job {name}: port"),
         var_prefix=prefix,
-        port_var=str(raw.get("port_var") or f"{prefix}_port"),
+        port_var=port_var,
         path_var=str(raw.get("path_var") or f"{prefix}_telemetry_path"),
         metrics_path=str(raw.get("metrics_path") or DEFAULT_METRICS_PATH),
         scrape_user=str(raw.get("scrape_user") or DEFAULT_SCRAPE_USER),
@@ -578,16 +595,60 @@ def prometheus_drop_alerts(rules: Mapping[str, Any], names: Sequence[str]) -> di
     return {**rules, "groups": groups}
 
 
+def prometheus_plan(
+    groups: Mapping[str, Sequence[str]], hostvars: Mapping[str, Any], options: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Everything prometheus.yml and its files need from the inventory, in one pass.
+
+    ``options``: ``jobs`` and ``alerting`` (the specs, as for
+    ``prometheus_file_sd``), ``file_sd_dir``, ``secrets_dir``, ``tls_config``,
+    ``critical_jobs``, ``critical_scrape_interval`` (as for
+    ``prometheus_scrape_configs``); ``host`` (this Prometheus host),
+    ``prometheus_hosts`` (its HA group), ``shards``, ``unsharded_jobs`` (the
+    targets are cut to ``host``'s shard); ``remote_write_hosts`` (the
+    VictoriaMetrics hosts) and ``drop_labels`` (removed on the way there);
+    ``group`` (of the files). Returns ``{scrape_configs, alertmanagers,
+    remote_write, files}``: three sections of prometheus.yml, and the
+    ``file_set`` entries of the password files (``secret``) and file_sd files.
+    """
+    plan, secrets = _plan(groups, hostvars, options["jobs"], options.get("alerting"))
+    shards = options.get("shards", 1)
+    hosts = list(options.get("prometheus_hosts") or [])
+    host = str(options.get("host") or "")
+    shard = prometheus_shard_of(hosts, hostvars, host, shards) if host in hosts else 0
+    plan = prometheus_shard(plan, shard, shards, options.get("unsharded_jobs") or ())
+    remote = prometheus_remote_write(
+        options.get("remote_write_hosts") or [],
+        hostvars,
+        {key: options.get(key) for key in ("secrets_dir", "tls_config", "drop_labels")},
+    )
+    return {
+        "scrape_configs": prometheus_scrape_configs(plan, options),
+        "alertmanagers": prometheus_alertmanagers(plan, options),
+        "remote_write": remote["remote_write"],
+        "files": file_entries(
+            {**secrets, **remote["secrets"]},
+            str(options["secrets_dir"]),
+            group=options.get("group"),
+            mode="0640",
+            secret=True,
+        )
+        + file_entries(
+            prometheus_sd_files(plan),
+            str(options["file_sd_dir"]),
+            group=options.get("group"),
+            mode="0640",
+        ),
+    }
+
+
 class FilterModule:
     """Ansible filters of plugspace.monitoring for Prometheus targets."""
 
     def filters(self) -> dict[str, Callable[..., Any]]:
         return {
+            "prometheus_plan": prometheus_plan,
+            # The plan alone, which tests/bench/bench_targets.py times.
             "prometheus_file_sd": prometheus_file_sd,
-            "prometheus_scrape_secrets": prometheus_scrape_secrets,
-            "prometheus_scrape_configs": prometheus_scrape_configs,
-            "prometheus_alertmanagers": prometheus_alertmanagers,
-            "prometheus_sd_files": prometheus_sd_files,
-            "prometheus_sd_json": prometheus_sd_json,
             "prometheus_drop_alerts": prometheus_drop_alerts,
         }

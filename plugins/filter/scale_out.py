@@ -15,6 +15,8 @@
   cluster flavour), with that host's TLS and basic auth; the passwords apart.
 - ``monitoring_addresses``: hosts at their ``monitoring_address``, else
   ``ansible_host``, else their name (IPv6 bracketed).
+- ``monitoring_url``: a host's service of this collection as a URL, at the
+  host's own ``<role>_port``, else that role's default.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from .ports import role_defaults
+
 Plan = dict[str, Any]
 
-DEFAULT_VM_PORT = 8428
 DEFAULT_WRITE_USER = "prometheus"
 SINGLE_WRITE_PATH = "/api/v1/write"
 SINGLE_READ_PATH = ""
@@ -62,6 +65,23 @@ def _truthy(value: Any) -> bool:
 def monitoring_addresses(hosts: Sequence[str], hostvars: Mapping[str, Any]) -> list[str]:
     """Each host's address as Prometheus reaches it (IPv6 bracketed), in order."""
     return [_address(host, _view(hostvars, host)) for host in dict.fromkeys(hosts)]
+
+
+def monitoring_url(host: str, hostvars: Mapping[str, Any], role: str) -> str:
+    """``<scheme>://<address>:<port>`` of ``role``'s service on ``host`` ("" for no host).
+
+    The port is the host's ``<role>_port``, else the role's default (stated
+    once, in its defaults/main.yml); https when the host has ``monitoring_tls``
+    on or its ``<role>_web_tls_cert_file`` set.
+    """
+    if not host:
+        return ""
+    view = _view(hostvars, host)
+    port = view.get(f"{role}_port") or role_defaults(role).get(f"{role}_port")
+    if port is None:
+        raise _fail(f"host {host}: no {role}_port, and {role} is not a role with a default one")
+    tls = _truthy(view.get("monitoring_tls")) or view.get(f"{role}_web_tls_cert_file")
+    return f"{'https' if tls else 'http'}://{_address(host, view)}:{int(port)}"
 
 
 def _as_shards(shards: Any) -> int:
@@ -174,11 +194,9 @@ def victoriametrics_endpoints(
     endpoints: list[dict[str, Any]] = []
     for host in dict.fromkeys(hosts):
         view = _view(hostvars, host)
-        port = view.get("victoriametrics_port") or DEFAULT_VM_PORT
         private_ca = _truthy(view.get("monitoring_tls"))
-        scheme = "https" if private_ca or view.get("victoriametrics_web_tls_cert_file") else "http"
         cluster = view.get("victoriametrics_flavour") == "cluster"
-        base = f"{scheme}://{_address(host, view)}:{int(port)}"
+        base = monitoring_url(host, hostvars, "victoriametrics")
         users = view.get("victoriametrics_web_basic_auth_users") or {}
         if not isinstance(users, Mapping):
             raise _fail(f"host {host}: victoriametrics_web_basic_auth_users must be a mapping")
@@ -240,8 +258,6 @@ class FilterModule:
     def filters(self) -> dict[str, Callable[..., Any]]:
         return {
             "monitoring_addresses": monitoring_addresses,
-            "prometheus_shard_of": prometheus_shard_of,
-            "prometheus_shard": prometheus_shard,
+            "monitoring_url": monitoring_url,
             "victoriametrics_endpoints": victoriametrics_endpoints,
-            "prometheus_remote_write": prometheus_remote_write,
         }

@@ -14,6 +14,7 @@ from plugins.filter.prometheus_targets import (
     prometheus_alertmanagers,
     prometheus_drop_alerts,
     prometheus_file_sd,
+    prometheus_plan,
     prometheus_scrape_configs,
     prometheus_scrape_secrets,
     prometheus_sd_files,
@@ -338,6 +339,75 @@ def test_sd_files_and_secrets_name_every_target_and_password_file() -> None:
     assert sorted(secrets) == ["alerting-auth.password", "node-exporter-auth.password"]
 
 
+PLAN_OPTIONS = {**OPTIONS, "jobs": JOBS, "alerting": ALERTING, "group": "prometheus"}
+
+
+def test_one_plan_call_gives_the_sections_and_the_files_they_name() -> None:
+    groups = {"node_exporter": ["a", "b"], "alertmanager": ["am"], "victoriametrics": ["vm"]}
+    hostvars = {
+        "b": {"node_exporter_web_basic_auth_users": {"prometheus": "pw-b"}},
+        "vm": {"victoriametrics_web_basic_auth_users": {"prometheus": "pw-vm"}},
+    }
+    options = {**PLAN_OPTIONS, "remote_write_hosts": ["vm"], "drop_labels": ["replica"]}
+    plan = prometheus_plan(groups, hostvars, options)
+    assert set(plan) == {"scrape_configs", "alertmanagers", "remote_write", "files"}
+    assert [c["job_name"] for c in plan["scrape_configs"]] == [
+        "node-exporter",
+        "node-exporter-auth",
+    ]
+    assert plan["alertmanagers"][0]["static_configs"] == [{"targets": ["am:9093"]}]
+    (remote,) = plan["remote_write"]
+    assert remote["url"] == "http://vm:8428/api/v1/write"
+    assert remote["write_relabel_configs"] == [{"action": "labeldrop", "regex": "replica"}]
+    files = {entry["dest"]: entry for entry in plan["files"]}
+    secrets = "/etc/prometheus/secrets/"
+    assert files[secrets + "node-exporter-auth.password"]["content"] == "pw-b"
+    assert files[secrets + "remote-write-vm.password"] == {
+        "dest": secrets + "remote-write-vm.password",
+        "content": "pw-vm",
+        "group": "prometheus",
+        "mode": "0640",
+        "secret": True,
+    }
+    sd = files["/etc/prometheus/file_sd/node-exporter.json"]
+    assert "secret" not in sd and json.loads(sd["content"])[0]["labels"] == {"instance": "a"}
+    assert "pw-b" not in json.dumps(plan["scrape_configs"] + plan["alertmanagers"])
+
+
+def test_a_shard_keeps_every_scrape_config_but_only_its_targets() -> None:
+    hosts = [f"n{i}" for i in range(20)]
+    groups = {"node_exporter": hosts, "prometheus": ["p1", "p2"]}
+    options = {**PLAN_OPTIONS, "prometheus_hosts": ["p1", "p2"], "shards": 2}
+    targets = []
+    for host in ("p1", "p2"):
+        plan = prometheus_plan(groups, {}, {**options, "host": host})
+        assert [c["job_name"] for c in plan["scrape_configs"]] == ["node-exporter"]
+        targets.append(json.loads(plan["files"][0]["content"]))
+    assert 0 < len(targets[0]) < 20 and len(targets[0]) + len(targets[1]) == 20
+    # A host outside the group serves shard 0; with one shard, a host scrapes everything.
+    alone = prometheus_plan(groups, {}, {**options, "host": "p3"})
+    assert len(json.loads(alone["files"][0]["content"])) == len(targets[0])
+    whole = prometheus_plan(groups, {}, {**options, "shards": 1, "host": "p1"})
+    assert len(json.loads(whole["files"][0]["content"])) == 20
+
+
+def test_a_collection_roles_job_defaults_to_that_roles_port() -> None:
+    jobs = {
+        "node-exporter": {"group": "node_exporter", "var_prefix": "node_exporter"},
+        "prometheus": {"group": "prometheus", "var_prefix": "prometheus"},
+        "grafana": {"group": "grafana"},
+    }
+    groups = {"node_exporter": ["a"], "prometheus": ["a"], "grafana": ["a"]}
+    plan = prometheus_file_sd(groups, {"a": {"prometheus_port": 9999}}, jobs)
+    assert [only_config(plan, name)["targets"][0]["targets"] for name in jobs] == [
+        ["a:9100"],
+        ["a:9999"],
+        ["a:3030"],
+    ]
+    with pytest.raises(ValueError, match="job app: 'port' is required"):
+        prometheus_file_sd(groups, {}, {"app": {"group": "grafana", "var_prefix": "app"}})
+
+
 @pytest.mark.parametrize(
     ("jobs", "hostvars", "message"),
     [
@@ -423,10 +493,11 @@ def test_drop_alerts_by_name_and_refuse_unknown_names() -> None:
 
 
 def test_filters_are_registered() -> None:
-    names = FilterModule().filters()
-    assert {"prometheus_file_sd", "prometheus_scrape_secrets", "prometheus_scrape_configs"} <= set(
-        names
-    )
+    assert set(FilterModule().filters()) == {
+        "prometheus_plan",
+        "prometheus_file_sd",
+        "prometheus_drop_alerts",
+    }
 
 
 def test_sd_json_is_one_target_group_per_line_and_valid_json() -> None:

@@ -9,6 +9,7 @@ import pytest
 from plugins.filter.scale_out import (
     FilterModule,
     monitoring_addresses,
+    monitoring_url,
     prometheus_remote_write,
     prometheus_shard,
     prometheus_shard_of,
@@ -132,8 +133,16 @@ def test_monitoring_tls_puts_remote_write_on_https_with_the_client_tls_config() 
 def test_filters_are_registered() -> None:
     assert set(FilterModule().filters()) == {
         "monitoring_addresses",
-        "prometheus_shard_of",
-        "prometheus_shard",
+        "monitoring_url",
         "victoriametrics_endpoints",
-        "prometheus_remote_write",
     }
+
+
+def test_a_services_url_is_at_the_hosts_port_else_the_roles_default() -> None:
+    hostvars = {
+        "p1": {"monitoring_address": "fd00::1"},
+        "p2": {"prometheus_port": 9091, "monitoring_tls": True},
+        "p3": {"prometheus_web_tls_cert_file": "/etc/p.crt", "ansible_host": "10.0.0.3"},
+    }
+    urls = [monitoring_url(host, hostvars, "prometheus") for host in ("p1", "p2", "p3", "")]
+    assert urls == ["http://[fd00::1]:9090", "https://p2:9091", "https://10.0.0.3:9090", ""]
