@@ -27,10 +27,7 @@ help: ## List the targets
 
 demo: setup ## Bring the whole stack up in local systemd containers (site.yml + demo inventory)
 	$(BIN)/ansible-playbook -i $(DEMO_INVENTORY) demo/up.yml
-	@# The services the stack watches (nginx, Redis, the stand-in app), set up like the stack scenario.
-	@mkdir -p .cache/demo
-	MOLECULE_PROJECT_DIRECTORY=$(CURDIR) MOLECULE_EPHEMERAL_DIRECTORY=$(CURDIR)/.cache/demo \
-	  $(BIN)/ansible-playbook -i $(DEMO_INVENTORY) molecule/stack/prepare.yml
+	$(BIN)/ansible-playbook -i $(DEMO_INVENTORY) demo/services.yml
 	$(BIN)/ansible-playbook -i $(DEMO_INVENTORY) site.yml
 	$(BIN)/ansible-playbook -i $(DEMO_INVENTORY) demo/info.yml
 
