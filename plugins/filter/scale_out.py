@@ -15,8 +15,9 @@
   cluster flavour), with that host's TLS and basic auth; the passwords apart.
 - ``monitoring_addresses``: hosts at their ``monitoring_address``, else
   ``ansible_host``, else their name (IPv6 bracketed).
-- ``monitoring_url``: a host's service of this collection as a URL, at the
-  host's own ``<role>_port``, else that role's default.
+- ``monitoring_url`` / ``monitoring_endpoints``: a host's service of this
+  collection as a URL / hosts as ``address:port``, at the host's own port
+  variable, else that role's default.
 """
 
 from __future__ import annotations
@@ -67,21 +68,35 @@ def monitoring_addresses(hosts: Sequence[str], hostvars: Mapping[str, Any]) -> l
     return [_address(host, _view(hostvars, host)) for host in dict.fromkeys(hosts)]
 
 
+def _port(host: str, view: Mapping[str, Any], role: str, port_var: str) -> int:
+    """The host's ``port_var``, else the role's default (stated once, in its defaults/main.yml)."""
+    port = view.get(port_var) or role_defaults(role).get(port_var)
+    if port is None:
+        raise _fail(f"host {host}: no {port_var}, and {role} is not a role with a default one")
+    return int(port)
+
+
+def monitoring_endpoints(
+    hosts: Sequence[str], hostvars: Mapping[str, Any], role: str, port_var: str = ""
+) -> list[str]:
+    """Each host as ``<address>:<port>`` of ``role``'s ``port_var`` (default ``<role>_port``)."""
+    var = port_var or f"{role}_port"
+    views = {host: _view(hostvars, host) for host in dict.fromkeys(hosts)}
+    return [f"{_address(h, v)}:{_port(h, v, role, var)}" for h, v in views.items()]
+
+
 def monitoring_url(host: str, hostvars: Mapping[str, Any], role: str) -> str:
     """``<scheme>://<address>:<port>`` of ``role``'s service on ``host`` ("" for no host).
 
-    The port is the host's ``<role>_port``, else the role's default (stated
-    once, in its defaults/main.yml); https when the host has ``monitoring_tls``
-    on or its ``<role>_web_tls_cert_file`` set.
+    The port is the host's ``<role>_port``, else the role's default; https
+    when the host has ``monitoring_tls`` on or its ``<role>_web_tls_cert_file`` set.
     """
     if not host:
         return ""
+    (endpoint,) = monitoring_endpoints([host], hostvars, role)
     view = _view(hostvars, host)
-    port = view.get(f"{role}_port") or role_defaults(role).get(f"{role}_port")
-    if port is None:
-        raise _fail(f"host {host}: no {role}_port, and {role} is not a role with a default one")
     tls = _truthy(view.get("monitoring_tls")) or view.get(f"{role}_web_tls_cert_file")
-    return f"{'https' if tls else 'http'}://{_address(host, view)}:{int(port)}"
+    return f"{'https' if tls else 'http'}://{endpoint}"
 
 
 def _as_shards(shards: Any) -> int:
@@ -259,5 +274,6 @@ class FilterModule:
         return {
             "monitoring_addresses": monitoring_addresses,
             "monitoring_url": monitoring_url,
+            "monitoring_endpoints": monitoring_endpoints,
             "victoriametrics_endpoints": victoriametrics_endpoints,
         }

@@ -9,6 +9,7 @@ import pytest
 from plugins.filter.scale_out import (
     FilterModule,
     monitoring_addresses,
+    monitoring_endpoints,
     monitoring_url,
     prometheus_remote_write,
     prometheus_shard,
@@ -134,6 +135,7 @@ def test_filters_are_registered() -> None:
     assert set(FilterModule().filters()) == {
         "monitoring_addresses",
         "monitoring_url",
+        "monitoring_endpoints",
         "victoriametrics_endpoints",
     }
 
@@ -146,3 +148,14 @@ def test_a_services_url_is_at_the_hosts_port_else_the_roles_default() -> None:
     }
     urls = [monitoring_url(host, hostvars, "prometheus") for host in ("p1", "p2", "p3", "")]
     assert urls == ["http://[fd00::1]:9090", "https://p2:9091", "https://10.0.0.3:9090", ""]
+
+
+def test_endpoints_at_each_hosts_port_variable_else_the_roles_default() -> None:
+    hostvars = {"a": {"alertmanager_cluster_port": 9300}, "b": {"ansible_host": "::1"}}
+    peers = monitoring_endpoints(
+        ["a", "b", "a"], hostvars, "alertmanager", "alertmanager_cluster_port"
+    )
+    assert peers == ["a:9300", "[::1]:9094"]
+    assert monitoring_endpoints(["b"], hostvars, "alertmanager") == ["[::1]:9093"]
+    with pytest.raises(ValueError, match="host b: no app_port, and app is not a role"):
+        monitoring_endpoints(["b"], hostvars, "app")
