@@ -1,62 +1,23 @@
 """The alertmanager role's preflight refuses to drop every alert silently.
 
-It runs the role's ``preflight`` tasks (controller-only checks, the first
-thing ``tasks/main.yml`` does, so nothing has changed when they fail) with
-``ansible-playbook`` on localhost.
+It runs the role's ``preflight`` tasks with the ``preflight`` fixture
+(conftest.py): ``ansible-playbook`` on localhost.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from conftest import Preflight
 
-REPO = Path(__file__).resolve().parents[2]
-PLAYBOOK = """\
-- name: Run the alertmanager preflight
-  hosts: localhost
-  connection: local
-  gather_facts: false
-  tasks:
-    - name: Run the preflight
-      ansible.builtin.include_role:
-        name: plugspace.monitoring.alertmanager
-        tasks_from: preflight
-"""
+Run = Callable[[str, dict[str, Any]], Preflight]
 
 
-def run_preflight(tmp_path: Path, extra_vars: dict[str, Any]) -> subprocess.CompletedProcess[str]:
-    if not (REPO / "collections" / "ansible_collections" / "plugspace" / "monitoring").exists():
-        pytest.skip("the collection link is missing (make link creates it)")
-    playbook = tmp_path / "preflight.yml"
-    playbook.write_text(PLAYBOOK, encoding="utf-8")
-    env = {**os.environ, "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}
-    return subprocess.run(
-        [
-            str(Path(sys.executable).with_name("ansible-playbook")),
-            "-i",
-            "localhost,",
-            str(playbook),
-            "-e",
-            json.dumps(extra_vars),
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def test_no_receiver_fails_and_names_the_variables(tmp_path: Path) -> None:
-    result = run_preflight(tmp_path, {})
-    out = " ".join((result.stdout + result.stderr).split())
+def test_no_receiver_fails_and_names_the_variables(preflight: Run) -> None:
+    result = preflight("alertmanager", {})
+    out = result.out
     assert result.returncode != 0, out
     assert "no receiver is configured" in out
     for variable in (
@@ -69,9 +30,9 @@ def test_no_receiver_fails_and_names_the_variables(tmp_path: Path) -> None:
         assert variable in out, f"{variable} not named: {out}"
 
 
-def test_allow_no_receivers_runs_and_warns(tmp_path: Path) -> None:
-    result = run_preflight(tmp_path, {"alertmanager_allow_no_receivers": True})
-    out = " ".join((result.stdout + result.stderr).split())
+def test_allow_no_receivers_runs_and_warns(preflight: Run) -> None:
+    result = preflight("alertmanager", {"alertmanager_allow_no_receivers": True})
+    out = result.out
     assert result.returncode == 0, out
     assert "WARNING: no receiver is configured" in out
 
@@ -90,16 +51,16 @@ def test_allow_no_receivers_runs_and_warns(tmp_path: Path) -> None:
     ],
     ids=["slack", "pagerduty", "email", "own-receiver"],
 )
-def test_one_receiver_is_enough_and_nothing_warns(tmp_path: Path, receiver: dict[str, Any]) -> None:
-    result = run_preflight(tmp_path, receiver)
-    out = " ".join((result.stdout + result.stderr).split())
+def test_one_receiver_is_enough_and_nothing_warns(preflight: Run, receiver: dict[str, Any]) -> None:
+    result = preflight("alertmanager", receiver)
+    out = result.out
     assert result.returncode == 0, out
     assert "WARNING: no receiver" not in out
 
 
-def test_ipv6_smarthost_and_peers_pass_without_warnings_on_stderr(tmp_path: Path) -> None:
-    result = run_preflight(
-        tmp_path,
+def test_ipv6_smarthost_and_peers_pass_without_warnings_on_stderr(preflight: Run) -> None:
+    result = preflight(
+        "alertmanager",
         {
             "alertmanager_email_to": "oncall@plugspace.test",
             "alertmanager_email_from": "am@plugspace.test",
@@ -107,21 +68,70 @@ def test_ipv6_smarthost_and_peers_pass_without_warnings_on_stderr(tmp_path: Path
             "alertmanager_cluster_peers": ["[fd00::1]:9094", "mon2.plugspace.test:9094"],
         },
     )
-    out = " ".join((result.stdout + result.stderr).split())
+    out = result.out
     assert result.returncode == 0, out
     assert "FutureWarning" not in out
     assert "errantly sent data directly to stderr" not in out
 
 
-def test_a_smarthost_without_a_port_is_refused(tmp_path: Path) -> None:
-    result = run_preflight(
-        tmp_path,
+def test_a_smarthost_without_a_port_is_refused(preflight: Run) -> None:
+    result = preflight(
+        "alertmanager",
         {
             "alertmanager_email_to": "oncall@plugspace.test",
             "alertmanager_email_from": "am@plugspace.test",
             "alertmanager_email_smarthost": "smtp.plugspace.test",
         },
     )
-    out = " ".join((result.stdout + result.stderr).split())
+    out = result.out
     assert result.returncode != 0
     assert "alertmanager_email_smarthost must be host:port" in out
+
+
+SLACK = {"alertmanager_slack_api_url": "http://127.0.0.1:8081/slack/hook"}
+
+
+@pytest.mark.parametrize(
+    ("extra_vars", "message"),
+    [
+        (
+            {
+                "alertmanager_pagerduty_routing_key": "k2",
+                "alertmanager_pagerduty_service_key": "k1",
+            },
+            "alertmanager_pagerduty_routing_key and alertmanager_pagerduty_service_key exclude",
+        ),
+        (
+            {**SLACK, "alertmanager_email_to": "oncall@plugspace.test"},
+            "alertmanager_email_to needs alertmanager_email_from, alertmanager_email_smarthost",
+        ),
+        (
+            {**SLACK, "alertmanager_email_auth_password": "planted-Unit-Pw"},
+            "alertmanager_email_auth_password needs alertmanager_email_auth_username",
+        ),
+        (
+            {**SLACK, "alertmanager_secret_files": {"../token": "planted-Unit-Secret"}},
+            "alertmanager_secret_files entries must be a plain file name",
+        ),
+        (
+            {
+                **SLACK,
+                "alertmanager_cluster_peers": ["mon2:9094"],
+                "alertmanager_cluster_port": 9093,
+            },
+            "alertmanager_cluster_port must differ from alertmanager_port (both are 9093)",
+        ),
+        (
+            {**SLACK, "monitoring_tls": True},
+            "monitoring_tls is on, so the Alertmanager UI and API (silences) are served",
+        ),
+    ],
+    ids=["pagerduty-both", "email-alone", "password-alone", "secret-path", "cluster-port", "tls"],
+)
+def test_each_check_names_its_variable(
+    preflight: Run, extra_vars: dict[str, Any], message: str
+) -> None:
+    result = preflight("alertmanager", extra_vars)
+    assert result.returncode != 0, result.out
+    assert message in result.out
+    assert "planted-" not in result.out
