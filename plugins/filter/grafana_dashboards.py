@@ -1,4 +1,4 @@
-"""Filter ``grafana_import_dashboard``: make a dashboard exported from Grafana's UI provisionable.
+"""Filters ``grafana_import_dashboard(s)``: make dashboards exported from Grafana provisionable.
 
 "Export for sharing externally" writes a dashboard whose datasources are
 ``${DS_X}`` placeholders declared in ``__inputs``; Grafana's import dialog
@@ -33,6 +33,7 @@ only turns ``DashboardImportError`` into Ansible's ``AnsibleFilterError``.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -290,8 +291,40 @@ def grafana_import_dashboard(
         raise AnsibleFilterError(str(exc)) from exc
 
 
+def grafana_import_dashboards(
+    imports: list[dict[str, Any]],
+    contents: list[str],
+    datasources: dict[str, str],
+) -> list[dict[str, Any]]:
+    """The grafana role's ``grafana_dashboards_import`` ({src, uid?} each) made provisionable.
+
+    ``contents`` are the files' texts, in the same order (the role reads them
+    with ``query('ansible.builtin.file', ...)``). Each result is ``{src, uid,
+    dashboard}``: the dashboard as :func:`import_dashboard` rewrites it, named
+    after its file for messages, and its uid (also its file name).
+    """
+    if len(imports) != len(contents):
+        raise AnsibleFilterError(
+            f"{len(imports)} dashboards to import but {len(contents)} file contents"
+        )
+    results = []
+    for entry, text in zip(imports, contents, strict=True):
+        src = str(entry["src"])
+        name = src.rsplit("/", 1)[-1]
+        try:
+            dashboard = json.loads(text)
+        except ValueError as exc:
+            raise AnsibleFilterError(f"dashboard {name!r} ({src}) is not JSON: {exc}") from exc
+        imported = grafana_import_dashboard(dashboard, datasources, uid=entry.get("uid"), name=name)
+        results.append({"src": src, "uid": imported["uid"], "dashboard": imported})
+    return results
+
+
 class FilterModule:
     """Grafana dashboard filters."""
 
     def filters(self) -> dict[str, Callable[..., Any]]:
-        return {"grafana_import_dashboard": grafana_import_dashboard}
+        return {
+            "grafana_import_dashboard": grafana_import_dashboard,
+            "grafana_import_dashboards": grafana_import_dashboards,
+        }

@@ -13,6 +13,7 @@ from plugins.filter.grafana_dashboards import (
     DashboardImportError,
     FilterModule,
     grafana_import_dashboard,
+    grafana_import_dashboards,
     import_dashboard,
     slugify,
 )
@@ -257,5 +258,35 @@ def test_slugify(text: str, slug: str) -> None:
     assert slugify(text) == slug
 
 
-def test_filter_module_exposes_the_filter() -> None:
+def test_filter_module_exposes_the_filters() -> None:
     assert FilterModule().filters()["grafana_import_dashboard"] is grafana_import_dashboard
+    assert FilterModule().filters()["grafana_import_dashboards"] is grafana_import_dashboards
+
+
+def test_import_dashboards_rewrites_each_file_in_order() -> None:
+    texts = [(FIXTURES / "exported_api_dashboard.json").read_text(encoding="utf-8")] * 2
+    imports = [
+        {"src": "/x/api.json"},
+        {"src": "files/api-copy.json", "uid": "ignored-as-file-has-one"},
+    ]
+    result = grafana_import_dashboards(imports, texts, PROMETHEUS)
+    assert [r["src"] for r in result] == ["/x/api.json", "files/api-copy.json"]
+    assert [r["uid"] for r in result] == [load("exported_api_dashboard.json")["uid"]] * 2
+    assert result[0]["dashboard"] == grafana_import_dashboard(
+        load("exported_api_dashboard.json"), PROMETHEUS
+    )
+
+
+def test_import_dashboards_names_the_file_that_is_not_json() -> None:
+    with pytest.raises(AnsibleFilterError, match=r"'broken.json' \(/x/broken.json\) is not JSON"):
+        grafana_import_dashboards([{"src": "/x/broken.json"}], ["{"], PROMETHEUS)
+
+
+def test_import_dashboards_names_the_file_with_an_unresolvable_placeholder() -> None:
+    text = (FIXTURES / "exported_undeclared_input.json").read_text(encoding="utf-8")
+    with pytest.raises(AnsibleFilterError, match=r"nginx.json.*\$\{DS_THANOS\}"):
+        grafana_import_dashboards([{"src": "dash/nginx.json"}], [text], PROMETHEUS)
+
+
+def test_import_dashboards_of_none_is_none() -> None:
+    assert grafana_import_dashboards([], [], PROMETHEUS) == []
