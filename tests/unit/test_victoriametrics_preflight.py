@@ -38,3 +38,55 @@ def test_monitoring_tls_without_basic_auth_fails_naming_the_variable(tmp_path: P
 def test_basic_auth_or_no_tls_passes(tmp_path: Path, extra_vars: dict[str, Any]) -> None:
     out = run_preflight(tmp_path, extra_vars)
     assert out.startswith("rc=0 "), out
+
+
+@pytest.mark.parametrize(
+    ("extra_vars", "expected"),
+    [
+        (
+            {"victoriametrics_retention_period": "12h"},
+            "victoriametrics_retention_period must be a number",
+        ),
+        ({"victoriametrics_retention_period": "30 days"}, "at least 24h or 1d"),
+        (
+            {"victoriametrics_web_basic_auth_users": {"prometheus": "a", "grafana": "b"}},
+            "victoriametrics_web_basic_auth_users takes one user",
+        ),
+        (
+            {"victoriametrics_flavour": "clustered"},
+            "victoriametrics_flavour must be single or cluster",
+        ),
+        (
+            {"victoriametrics_cluster_components": ["vmstorage", "vmagent"]},
+            "victoriametrics_cluster_components entries must be vmstorage, vminsert",
+        ),
+        # localhost is in no group: vminsert and vmselect would have no vmstorage to reach.
+        ({"victoriametrics_flavour": "cluster"}, "victoriametrics_cluster_storage_group must name"),
+    ],
+    ids=[
+        "retention-under-a-day",
+        "retention-words",
+        "two-users",
+        "flavour",
+        "component",
+        "no-storage",
+    ],
+)
+def test_bad_input_is_refused_naming_the_variable(
+    tmp_path: Path, extra_vars: dict[str, Any], expected: str
+) -> None:
+    out = run_preflight(tmp_path, extra_vars)
+    assert not out.startswith("rc=0 "), out
+    assert expected in out, out
+
+
+def test_cluster_storage_only_and_bare_month_count_pass(tmp_path: Path) -> None:
+    out = run_preflight(
+        tmp_path,
+        {
+            "victoriametrics_flavour": "cluster",
+            "victoriametrics_cluster_components": ["vmstorage"],
+            "victoriametrics_retention_period": 12,
+        },
+    )
+    assert out.startswith("rc=0 "), out
