@@ -20,7 +20,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 demo demo-down: export ANSIBLE_CALLBACK_PLUGINS := $(CURDIR)/tests/plugins/callback
 demo demo-down: export ANSIBLE_CALLBACKS_ENABLED := preload
 
-.PHONY: help demo demo-alert demo-down test lint unit package molecule setup venv link engine images mirror bench dashboards
+.PHONY: help demo demo-alert demo-down test lint unit package compat molecule setup venv link engine images mirror bench dashboards
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ unit: venv link mirror ## Python unit tests and promtool rule tests only
 
 package: setup ## Packaging checks on the built collection: sanity, galaxy-importer, EE context, Galaxy user's run
 	$(BIN)/python tests/run.py --stage package
+
+compat: setup ## The unit tests and the stack on the oldest ansible-core requires_ansible allows and the newest
+	$(BIN)/python tests/run.py --stage compat
 
 molecule: setup ## Molecule scenarios only (SCENARIO=name for one)
 	$(BIN)/python tests/run.py --stage molecule $(if $(SCENARIO),--scenario $(SCENARIO))

@@ -4,7 +4,9 @@ Stages: lint (yamllint, ansible-lint, ruff, mypy), unit (pytest, including the
 promtool rule tests and the dashboards-as-code check), package (the built
 collection as Galaxy, Automation Hub and AWX get it: ansible-test sanity,
 galaxy-importer, the execution environment's build context, a Galaxy user's
-install and run; tests/package.py), then every Molecule scenario in
+install and run; tests/package.py), compat (the unit tests and a converge, no-op
+and check run of the stack on the oldest ansible-core ``requires_ansible`` allows
+and on the newest; tests/compat.py), then every Molecule scenario in
 dependency order. The local release mirror (tests/mirror) is
 served on 127.0.0.1 for the duration, exactly as an air-gapped site's mirror.
 
@@ -14,7 +16,7 @@ when its subject itself did not run, it is counted as SKIPPED, never as passed; 
 ran with a named part left out, it passes with that part named beside it, and the
 summary counts it apart.
 
-usage: python tests/run.py [--stage lint|unit|package|molecule ...] [--scenario NAME ...]
+usage: python tests/run.py [--stage lint|unit|package|compat|molecule ...] [--scenario NAME ...]
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ SCENARIO_ORDER = (
 )
 
 PY_PATHS = ["plugins", "tests", "dashboards", "tools"]
-STAGES = ("lint", "unit", "package", "molecule")
+STAGES = ("lint", "unit", "package", "compat", "molecule")
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,17 @@ def package_checks() -> list[Check]:
     """The built collection: sanity, Galaxy's importer, the EE context, a Galaxy user's run."""
     script = str(ROOT / "tests" / "package.py")
     return [Check(name, (str(BIN / "python"), script, arg)) for name, arg in PACKAGE_CHECKS]
+
+
+def compat_checks() -> list[Check]:
+    """The unit tests and the stack's converge, no-op and check run on the oldest ansible-core
+    requires_ansible allows and on the newest (tests/compat.py)."""
+    script = str(ROOT / "tests" / "compat.py")
+    return [
+        Check(f"ansible-core {which} {what}", (str(BIN / "python"), script, which, what))
+        for which in ("oldest", "newest")
+        for what in ("unit", "stack")
+    ]
 
 
 def discover_scenarios(molecule_dir: Path) -> list[str]:
@@ -256,6 +269,8 @@ def main(argv: Sequence[str]) -> int:
         checks += unit_checks()
     if "package" in stages:
         checks += package_checks()
+    if "compat" in stages:
+        checks += compat_checks()
     if "molecule" in stages:
         checks += molecule_checks(args.scenario or discover_scenarios(ROOT / "molecule"))
     LOGS.mkdir(parents=True, exist_ok=True)

@@ -80,7 +80,7 @@ def test_mirror_is_served_on_loopback(tmp_path: Path) -> None:
 
 
 def test_stages_run_in_order_package_before_molecule() -> None:
-    assert run.STAGES == ("lint", "unit", "package", "molecule")
+    assert run.STAGES == ("lint", "unit", "package", "compat", "molecule")
     assert run.parse_args([]).stage is None
     assert run.parse_args(["--stage", "package"]).stage == ["package"]
 
@@ -98,3 +98,12 @@ def test_package_stage_checks_the_built_collection() -> None:
     from tests import package
 
     assert [c.argv[2] for c in checks] == list(package.CHECKS)
+
+
+def test_compat_stage_runs_units_and_the_stack_on_both_ends_of_requires_ansible() -> None:
+    assert [c.name for c in run.compat_checks()] == [
+        "ansible-core oldest unit",
+        "ansible-core oldest stack",
+        "ansible-core newest unit",
+        "ansible-core newest stack",
+    ]
