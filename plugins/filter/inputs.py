@@ -357,11 +357,15 @@ def check_requires(value: Any, check: Mapping[str, Any]) -> Problem:
 
 
 def check_regex(value: Any, check: Mapping[str, Any]) -> Problem:
-    """A string matching ``pattern`` whole; ``expected`` says in words what that is."""
+    """A string matching ``pattern`` whole; ``expected`` says in words what that is.
+
+    With ``secret`` the message does not show the value (a URI with a password).
+    """
     text = _text(value)
     if text is not None and re.fullmatch(str(check["pattern"]), text):
         return None
-    return f"must be {check.get('expected', 'a match of ' + str(check['pattern']))} (got {value!r})"
+    shown = "(value not shown: it may hold a secret)" if check.get("secret") else f"(got {value!r})"
+    return f"must be {check.get('expected', 'a match of ' + str(check['pattern']))} {shown}"
 
 
 def check_int_range(value: Any, check: Mapping[str, Any]) -> Problem:

@@ -364,6 +364,8 @@ def test_regex_matches_whole_strings_only() -> None:
     assert problems("regex", "ok_name", **label) == []
     assert problems("regex", "ok name", **label) == ["x_var must be a label name (got 'ok name')"]
     assert problems("regex", 5, **label) == ["x_var must be a label name (got 5)"]
+    [hidden] = problems("regex", "p@ss word", secret=True, **label)
+    assert "p@ss" not in hidden and hidden.endswith("(value not shown: it may hold a secret)")
 
 
 @pytest.mark.parametrize(
