@@ -337,12 +337,15 @@ def check_together(value: Any, check: Mapping[str, Any]) -> Problem:
 
 
 def check_exclusive(value: Any, check: Mapping[str, Any]) -> Problem:
-    """{name: value, ...} of the check's var and its alternatives: at most one set."""
+    """{name: value, ...} of the var and its alternatives: at most one set (``because``: why)."""
     given = [name for name, item in value.items() if _is_set(item)]
     if len(given) <= 1:
         return None
     others = [name for name in value if name != check["var"]]
-    return f"and {_named(others)} exclude each other: set one of them (set: {_named(given)})"
+    because = f" ({check['because']})" if check.get("because") else ""
+    return (
+        f"and {_named(others)} exclude each other{because}: set one of them (set: {_named(given)})"
+    )
 
 
 def check_requires(value: Any, check: Mapping[str, Any]) -> Problem:

@@ -350,6 +350,10 @@ def test_exclusive_wants_at_most_one() -> None:
     assert problems("exclusive", {"x_var": None, "y_var": {}}) == []
     [message] = problems("exclusive", {"x_var": "a", "y_var": ["b"]})
     assert message == "x_var and y_var exclude each other: set one of them (set: x_var, y_var)"
+    [why] = problems("exclusive", {"x_var": 1, "y_var": 2}, because="v2 or v1")
+    assert (
+        why == "x_var and y_var exclude each other (v2 or v1): set one of them (set: x_var, y_var)"
+    )
 
 
 def test_requires_names_what_is_missing() -> None:
