@@ -595,6 +595,27 @@ def prometheus_drop_alerts(rules: Mapping[str, Any], names: Sequence[str]) -> di
     return {**rules, "groups": groups}
 
 
+def prometheus_labels(
+    host: str, ha_hosts: Sequence[str], vm_hosts: Sequence[str], options: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The external labels of ``host`` and the labels dropped on the way out.
+
+    Replicas (``host`` one of two or more ``ha_hosts``) differ only by
+    ``options["replica_label"]`` (set to ``host``): dropped on the way to
+    Alertmanager and VictoriaMetrics, their alerts notify once and their
+    samples are one series. ``options["cluster"]`` labels replicas and the
+    writers to VictoriaMetrics; ``options["external_labels"]`` come last.
+    Returns ``{external_labels, drop_labels}``.
+    """
+    replica_label = str(options.get("replica_label") or "")
+    replica = len(ha_hosts) > 1 and host in ha_hosts
+    drop = [replica_label] if replica and replica_label else []
+    labels: dict[str, Any] = {"cluster": options.get("cluster")} if replica or vm_hosts else {}
+    labels.update({replica_label: host} if drop else {})
+    labels.update(options.get("external_labels") or {})
+    return {"external_labels": labels, "drop_labels": drop}
+
+
 def prometheus_plan(
     groups: Mapping[str, Sequence[str]], hostvars: Mapping[str, Any], options: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -604,25 +625,30 @@ def prometheus_plan(
     ``prometheus_file_sd``), ``file_sd_dir``, ``secrets_dir``, ``tls_config``,
     ``critical_jobs``, ``critical_scrape_interval`` (as for
     ``prometheus_scrape_configs``); ``host`` (this Prometheus host),
-    ``prometheus_hosts`` (its HA group), ``shards``, ``unsharded_jobs`` (the
-    targets are cut to ``host``'s shard); ``remote_write_hosts`` (the
-    VictoriaMetrics hosts) and ``drop_labels`` (removed on the way there);
+    ``ha_group`` (the group of its replicas and shards), ``shards``,
+    ``unsharded_jobs`` (the targets are cut to ``host``'s shard);
+    ``victoriametrics_group`` (the ``remote_write`` targets), ``cluster``,
+    ``replica_label`` and ``external_labels`` (see ``prometheus_labels``);
     ``group`` (of the files). Returns ``{scrape_configs, alertmanagers,
-    remote_write, files}``: three sections of prometheus.yml, and the
-    ``file_set`` entries of the password files (``secret``) and file_sd files.
+    remote_write, files, external_labels, drop_labels}``: three sections of
+    prometheus.yml, the ``file_set`` entries of the password files
+    (``secret``) and file_sd files, and the labels of ``prometheus_labels``.
     """
     plan, secrets = _plan(groups, hostvars, options["jobs"], options.get("alerting"))
     shards = options.get("shards", 1)
-    hosts = list(options.get("prometheus_hosts") or [])
+    hosts = list(groups.get(str(options.get("ha_group") or "")) or [])
     host = str(options.get("host") or "")
     shard = prometheus_shard_of(hosts, hostvars, host, shards) if host in hosts else 0
     plan = prometheus_shard(plan, shard, shards, options.get("unsharded_jobs") or ())
+    vm_hosts = list(groups.get(str(options.get("victoriametrics_group") or "")) or [])
+    labels = prometheus_labels(host, hosts, vm_hosts, options)
     remote = prometheus_remote_write(
-        options.get("remote_write_hosts") or [],
+        vm_hosts,
         hostvars,
-        {key: options.get(key) for key in ("secrets_dir", "tls_config", "drop_labels")},
+        {**{key: options.get(key) for key in ("secrets_dir", "tls_config")}, **labels},
     )
     return {
+        **labels,
         "scrape_configs": prometheus_scrape_configs(plan, options),
         "alertmanagers": prometheus_alertmanagers(plan, options),
         "remote_write": remote["remote_write"],

@@ -14,6 +14,7 @@ from plugins.filter.prometheus_targets import (
     prometheus_alertmanagers,
     prometheus_drop_alerts,
     prometheus_file_sd,
+    prometheus_labels,
     prometheus_plan,
     prometheus_scrape_configs,
     prometheus_scrape_secrets,
@@ -348,9 +349,27 @@ def test_one_plan_call_gives_the_sections_and_the_files_they_name() -> None:
         "b": {"node_exporter_web_basic_auth_users": {"prometheus": "pw-b"}},
         "vm": {"victoriametrics_web_basic_auth_users": {"prometheus": "pw-vm"}},
     }
-    options = {**PLAN_OPTIONS, "remote_write_hosts": ["vm"], "drop_labels": ["replica"]}
+    groups["prometheus"] = ["p1", "p2"]
+    options = {
+        **PLAN_OPTIONS,
+        "ha_group": "prometheus",
+        "victoriametrics_group": "victoriametrics",
+        "host": "p1",
+        "replica_label": "replica",
+        "cluster": "c",
+        "external_labels": {"env": "x"},
+    }
     plan = prometheus_plan(groups, hostvars, options)
-    assert set(plan) == {"scrape_configs", "alertmanagers", "remote_write", "files"}
+    assert set(plan) == {
+        "scrape_configs",
+        "alertmanagers",
+        "remote_write",
+        "files",
+        "external_labels",
+        "drop_labels",
+    }
+    assert plan["external_labels"] == {"cluster": "c", "replica": "p1", "env": "x"}
+    assert plan["drop_labels"] == ["replica"]
     assert [c["job_name"] for c in plan["scrape_configs"]] == [
         "node-exporter",
         "node-exporter-auth",
@@ -374,10 +393,39 @@ def test_one_plan_call_gives_the_sections_and_the_files_they_name() -> None:
     assert "pw-b" not in json.dumps(plan["scrape_configs"] + plan["alertmanagers"])
 
 
+def test_labels_name_the_replica_and_the_cluster_only_when_they_are_needed() -> None:
+    options = {
+        "replica_label": "replica",
+        "cluster": "c",
+        "external_labels": {"cluster": "mine", "env": "x"},
+    }
+    # Alone: only the operator's labels; writing to VictoriaMetrics adds the cluster.
+    assert prometheus_labels("p1", ["p1"], [], options) == {
+        "external_labels": {"cluster": "mine", "env": "x"},
+        "drop_labels": [],
+    }
+    assert prometheus_labels("p1", [], ["vm"], {**options, "external_labels": {}}) == {
+        "external_labels": {"cluster": "c"},
+        "drop_labels": [],
+    }
+    # A replica: its name under the replica label, which is dropped on the way out.
+    replica = prometheus_labels("p2", ["p1", "p2"], [], {**options, "external_labels": None})
+    assert replica == {
+        "external_labels": {"cluster": "c", "replica": "p2"},
+        "drop_labels": ["replica"],
+    }
+    # No replica label: nothing to drop; a host outside the group is no replica.
+    assert prometheus_labels("p2", ["p1", "p2"], [], {"cluster": "c"})["drop_labels"] == []
+    assert (
+        prometheus_labels("p3", ["p1", "p2"], [], options)["external_labels"]
+        == options["external_labels"]
+    )
+
+
 def test_a_shard_keeps_every_scrape_config_but_only_its_targets() -> None:
     hosts = [f"n{i}" for i in range(20)]
     groups = {"node_exporter": hosts, "prometheus": ["p1", "p2"]}
-    options = {**PLAN_OPTIONS, "prometheus_hosts": ["p1", "p2"], "shards": 2}
+    options = {**PLAN_OPTIONS, "ha_group": "prometheus", "shards": 2}
     targets = []
     for host in ("p1", "p2"):
         plan = prometheus_plan(groups, {}, {**options, "host": host})
