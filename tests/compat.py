@@ -105,21 +105,30 @@ def venv(which: str) -> Path:
     python = sys.executable if which == "oldest" else newest_python()
     subprocess.run([python, "-m", "venv", str(home)], check=True)
     subprocess.run([str(home / "bin" / "pip"), "install", "-q", *packages(which)], check=True)
+    if which == "oldest":
+        link_dev_collections(home)
     stamp.write_text(wanted, encoding="utf-8")
     return home
 
 
-def environment(home: Path, which: str) -> dict[str, str]:
+def link_dev_collections(home: Path) -> None:
+    """The development venv's community collections, found on this venv's sys.path (Ansible
+    scans it), without the rest of that venv: Molecule sets ANSIBLE_COLLECTIONS_PATH itself."""
+    shelf = home / "dev-collections"
+    shelf.mkdir(exist_ok=True)
+    for found in DEV.glob("lib/python3*/site-packages/ansible_collections"):
+        (shelf / "ansible_collections").symlink_to(found)
+    for site in home.glob("lib/python3*/site-packages"):
+        (site / "dev-collections.pth").write_text(f"{shelf}\n", encoding="utf-8")
+
+
+def environment(home: Path) -> dict[str, str]:
     env = dict(os.environ)
     for name in ("ANSIBLE_CALLBACK_PLUGINS", "ANSIBLE_CALLBACKS_ENABLED"):
         env.pop(name, None)  # the harness's preload callback: users do not have it
-    collections = [str(ROOT / "collections")]
-    if which == "oldest":
-        collections += [str(path) for path in DEV.glob("lib/python3*/site-packages")]
     env.update(
         PATH=f"{home / 'bin'}:{DEV / 'bin'}:{env.get('PATH', '')}",
         ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-        ANSIBLE_COLLECTIONS_PATH=os.pathsep.join(collections),
     )
     return env
 
@@ -129,7 +138,7 @@ def main(argv: list[str]) -> int:
         raise SystemExit(__doc__.rsplit("usage: ", 1)[1])
     which, check = argv[:2]
     home = venv(which)
-    env = environment(home, which)
+    env = environment(home)
     subprocess.run([str(home / "bin" / "ansible-playbook"), "--version"], env=env, check=True)
     if check == "unit":
         argv_ = [str(home / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
