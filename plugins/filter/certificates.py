@@ -121,6 +121,27 @@ def certificate_renewal(
     return ""
 
 
+def tls_files(
+    contents: Sequence[str], ca_file: str, cert_file: str, key_file: str, **attrs: Any
+) -> list[dict[str, Any]]:
+    """file_set entries for the CA's certificate, the host's and its key, in that order.
+
+    ``contents`` are the three files' contents (as the controller's PKI directory
+    holds them); each entry gets ``attrs``, and the key's is marked secret.
+    """
+    if len(contents) != 3:
+        raise ValueError(
+            f"expected the contents of ca.crt, the host's .crt and .key (got {len(contents)})"
+        )
+    dests = (ca_file, cert_file, key_file)
+    entries = [
+        {"dest": dest, "content": content, **attrs}
+        for dest, content in zip(dests, contents, strict=True)
+    ]
+    entries[2]["secret"] = True
+    return entries
+
+
 class FilterModule:
     """Filters for the collection's private CA."""
 
@@ -129,4 +150,5 @@ class FilterModule:
             "certificate_sans": certificate_sans,
             "certificate_renewal": certificate_renewal,
             "duration_seconds": duration_seconds,
+            "tls_files": tls_files,
         }

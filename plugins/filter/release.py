@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,22 @@ def goarch(machine: str) -> str:
     except KeyError:
         raise ValueError(
             f"unsupported architecture {machine!r}: expected one of {sorted(GOARCH)}"
+        ) from None
+
+
+def release_arches(machines: Iterable[str], names: Mapping[str, str] | None = None) -> list[str]:
+    """The distinct architectures of the given kernel machine names, sorted, in the release's names.
+
+    ``names`` maps a machine name to the release's name for it (a package's own
+    names); empty, Go's names (``goarch``) are used.
+    """
+    if not names:
+        return sorted({goarch(machine) for machine in machines})
+    try:
+        return sorted({names[machine] for machine in machines})
+    except KeyError as missing:
+        raise ValueError(
+            f"no release architecture for {missing} (known: {sorted(names)})"
         ) from None
 
 
@@ -66,6 +82,7 @@ class FilterModule:
     def filters(self) -> dict[str, Callable[..., Any]]:
         return {
             "goarch": goarch,
+            "release_arches": release_arches,
             "unpacked_missing": unpacked_missing,
             "release_files": release_files,
         }

@@ -12,7 +12,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from plugins.filter.certificates import certificate_renewal, certificate_sans, duration_seconds
+from plugins.filter.certificates import (
+    certificate_renewal,
+    certificate_sans,
+    duration_seconds,
+    tls_files,
+)
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 SANS = ["DNS:web1", "IP:10.0.0.5", "DNS:localhost", "IP:127.0.0.1", "IP:::1"]
@@ -147,3 +152,30 @@ def test_missing_other_names_and_other_ca_are_due(tmp_path: Path) -> None:
 def test_share_out_of_range_is_refused(tmp_path: Path, share: float) -> None:
     with pytest.raises(ValueError, match="renew_share"):
         certificate_renewal(str(tmp_path / "x.crt"), str(tmp_path / "ca.crt"), SANS, "365d", share)
+
+
+def test_tls_files_mark_only_the_key_secret() -> None:
+    entries = tls_files(
+        ["CA\n", "CRT\n", "KEY\n"],
+        "/e/ca.crt",
+        "/e/tls.crt",
+        "/e/tls.key",
+        mode="0640",
+        restart=False,
+    )
+    assert entries == [
+        {"dest": "/e/ca.crt", "content": "CA\n", "mode": "0640", "restart": False},
+        {"dest": "/e/tls.crt", "content": "CRT\n", "mode": "0640", "restart": False},
+        {
+            "dest": "/e/tls.key",
+            "content": "KEY\n",
+            "mode": "0640",
+            "restart": False,
+            "secret": True,
+        },
+    ]
+
+
+def test_tls_files_want_three_contents() -> None:
+    with pytest.raises(ValueError, match="got 2"):
+        tls_files(["CA", "CRT"], "/e/ca.crt", "/e/tls.crt", "/e/tls.key")

@@ -6,7 +6,13 @@ import bcrypt
 import pytest
 
 from plugins.filter.passwords import bcrypt_hash, stable_salt
-from plugins.filter.release import FilterModule, goarch, release_files, unpacked_missing
+from plugins.filter.release import (
+    FilterModule,
+    goarch,
+    release_arches,
+    release_files,
+    unpacked_missing,
+)
 
 
 @pytest.mark.parametrize(
@@ -19,6 +25,16 @@ def test_goarch_maps_kernel_names(machine: str, expected: str) -> None:
 def test_goarch_rejects_unknown_machine() -> None:
     with pytest.raises(ValueError, match="unsupported architecture 'sparc'"):
         goarch("sparc")
+
+
+def test_release_arches_once_each_sorted_in_the_release_names() -> None:
+    assert release_arches(["x86_64", "aarch64", "amd64"]) == ["amd64", "arm64"]
+    assert release_arches(
+        ["x86_64", "aarch64", "x86_64"], {"x86_64": "amd64", "aarch64": "arm64"}
+    ) == ["amd64", "arm64"]
+    assert release_arches([], {}) == []
+    with pytest.raises(ValueError, match="no release architecture for 's390x'"):
+        release_arches(["s390x"], {"x86_64": "amd64"})
 
 
 def test_bcrypt_hash_is_stable_and_verifies() -> None:
@@ -41,6 +57,7 @@ def test_bcrypt_hash_refuses_empty_password() -> None:
 def test_filters_are_registered() -> None:
     assert set(FilterModule().filters()) == {
         "goarch",
+        "release_arches",
         "unpacked_missing",
         "release_files",
     }

@@ -20,7 +20,7 @@ def render(**overrides: Any) -> str:
         "binary_service_documentation": "",
         "binary_service_user": "x",
         "binary_service_group": "x",
-        "__binary_service_env_file": "/etc/x/x.env",
+        "__binary_service_env_entry": {"dest": "/etc/x/x.env"},
         "__binary_service_readiness_url": "https://127.0.0.1:9100/metrics",
         "binary_service_web_config": True,
         "__binary_service_web_cert_file": "",
