@@ -13,10 +13,10 @@ def test_requires_ansible_is_read_as_a_pip_specifier(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "meta").mkdir()
-    (tmp_path / "meta" / "runtime.yml").write_text('---\nrequires_ansible: ">=2.19.0, <2.22"\n')
+    (tmp_path / "meta" / "runtime.yml").write_text('---\nrequires_ansible: ">=2.19.14, <2.22"\n')
     monkeypatch.setattr(compat, "ROOT", tmp_path)
-    assert compat.requires_ansible() == ">=2.19.0,<2.22"
-    assert compat.oldest_allowed() == "2.19.0"
+    assert compat.requires_ansible() == ">=2.19.14,<2.22"
+    assert compat.oldest_allowed() == "2.19.14"
 
 
 def test_without_a_lower_bound_there_is_no_oldest(
