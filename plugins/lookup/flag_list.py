@@ -5,13 +5,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-import yaml
-from ansible.errors import AnsibleLookupError
-from ansible.plugins.lookup import LookupBase
-
 DOCUMENTATION = r"""
 ---
 name: flag_list
@@ -44,6 +37,13 @@ _raw:
   type: list
   elements: dict
 """
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
 
 
 def flag_list_path(program: str, version: str) -> str | None:
