@@ -1,6 +1,7 @@
 """The collection on the oldest ansible-core it allows and on the newest release.
 
-``meta/runtime.yml``'s ``requires_ansible`` names the oldest; the newest is
+``meta/runtime.yml``'s ``requires_ansible`` names the oldest (make test runs it
+here only when the development venv holds another release: tests/run.py); the newest is
 PyPI's newest ansible-core that ``requires_ansible`` allows when the venv is
 made (it needs a newer Python, found with ``pyenv`` or on PATH). Each gets its own venv under
 ``.cache/compat/<name>``, made once; the version it holds is printed on

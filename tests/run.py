@@ -6,7 +6,8 @@ collection as Galaxy, Automation Hub and AWX get it: ansible-test sanity,
 galaxy-importer, the execution environment's build context, a Galaxy user's
 install and run; tests/package.py), compat (the unit tests and a converge, no-op
 and check run of the stack on the oldest ansible-core ``requires_ansible`` allows
-and on the newest; tests/compat.py), then every Molecule scenario in
+and on the newest; tests/compat.py; the oldest's are the unit and molecule stages
+when the development venv holds it), then every Molecule scenario in
 dependency order. The local release mirror (tests/mirror) is
 served on 127.0.0.1 for the duration, exactly as an air-gapped site's mirror.
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import importlib.metadata
 import os
 import subprocess
 import sys
@@ -112,13 +114,28 @@ def package_checks() -> list[Check]:
     return [Check(name, (str(BIN / "python"), script, arg)) for name, arg in PACKAGE_CHECKS]
 
 
-def compat_checks() -> list[Check]:
+def compat_checks(development: str | None = None) -> list[Check]:
     """The unit tests and the stack's converge, no-op and check run on the oldest ansible-core
-    requires_ansible allows and on the newest (tests/compat.py)."""
+    requires_ansible allows and on the newest (tests/compat.py).
+
+    When the development venv holds the oldest (``development``, default its
+    installed ansible-core), the unit and molecule stages already are the
+    oldest's checks (every scenario runs converge, no-op and check mode), so
+    they are not run twice; a line says so."""
+    from tests import compat
+
+    development = development or importlib.metadata.version("ansible-core")
+    ends = ["oldest", "newest"]
+    if development == compat.oldest_allowed():
+        ends.remove("oldest")
+        print(
+            f"compat: ansible-core {development}, the oldest requires_ansible allows, is the "
+            "development venv's: the unit and molecule stages are its checks"
+        )
     script = str(ROOT / "tests" / "compat.py")
     return [
         Check(f"ansible-core {which} {what}", (str(BIN / "python"), script, which, what))
-        for which in ("oldest", "newest")
+        for which in ends
         for what in ("unit", "stack")
     ]
 

@@ -101,9 +101,22 @@ def test_package_stage_checks_the_built_collection() -> None:
 
 
 def test_compat_stage_runs_units_and_the_stack_on_both_ends_of_requires_ansible() -> None:
-    assert [c.name for c in run.compat_checks()] == [
+    assert [c.name for c in run.compat_checks("2.19.0")] == [
         "ansible-core oldest unit",
         "ansible-core oldest stack",
         "ansible-core newest unit",
         "ansible-core newest stack",
     ]
+
+
+def test_compat_stage_leaves_the_oldest_to_the_other_stages_when_the_venv_holds_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tests import compat
+
+    oldest = compat.oldest_allowed()
+    assert [c.name for c in run.compat_checks(oldest)] == [
+        "ansible-core newest unit",
+        "ansible-core newest stack",
+    ]
+    assert f"ansible-core {oldest}, the oldest requires_ansible allows" in capsys.readouterr().out
