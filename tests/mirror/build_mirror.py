@@ -6,7 +6,8 @@ GitHub. The roles download release archives from GitHub, so the tests point them
 local mirror instead: archives shaped exactly like the upstream releases (file name, top
 folder, member names, modes, checksum file), but built from Debian's packages of the
 same program and version: sid's for the pinned releases, bookworm's for the previous
-generation (upgrade tests, flag lists of older releases).
+generation (upgrade tests, flag lists of older releases). Each pinned release also gets
+its linux-arm64 archive, from Debian's arm64 build of the same package version.
 
 The .debs are fetched with apt itself, through a private apt tree that adds the suites
 used (``sid``, ``bookworm``) of the mirror this machine already uses; no mirror host
@@ -59,14 +60,17 @@ class Member:
 
 
 CURRENT_SUITE = "sid"
+# apt's native architecture: the only one whose binaries this script runs.
+NATIVE_ARCH = "amd64"
+ARCHITECTURES = (NATIVE_ARCH, "arm64")
 
 
 @dataclass(frozen=True)
 class Component:
-    """One upstream release archive; ``{version}`` in the templates is filled in.
+    """One upstream release archive; ``{version}`` and ``{arch}`` in the templates are filled in.
 
-    Built from the packages (``debs``) of Debian's ``suite`` whose upstream version is
-    ``version``.
+    Built from the ``arch`` builds of the packages (``debs``) of Debian's ``suite`` whose
+    upstream version is ``version``.
     """
 
     program: str
@@ -79,9 +83,10 @@ class Component:
     members: tuple[Member, ...]
     tag: str = "v{version}"
     suite: str = CURRENT_SUITE
+    arch: str = NATIVE_ARCH
 
     def render(self, template: str) -> str:
-        return template.format(version=self.version)
+        return template.format(version=self.version, arch=self.arch)
 
     @property
     def tag_name(self) -> str:
@@ -101,8 +106,8 @@ class Component:
 
     @property
     def key(self) -> str:
-        """Names its work dirs: two components may share a program (two versions)."""
-        return f"{self.program}-{self.version}"
+        """Names its work dirs: two components may share a program (versions, arches)."""
+        return f"{self.program}-{self.version}-{self.arch}"
 
 
 def _doc(deb: str, name: str) -> str:
@@ -116,8 +121,8 @@ COMPONENTS: tuple[Component, ...] = (
         version="1.11.1",
         debs=("prometheus-node-exporter",),
         repo="prometheus/node_exporter",
-        archive="node_exporter-{version}.linux-amd64.tar.gz",
-        top_folder="node_exporter-{version}.linux-amd64",
+        archive="node_exporter-{version}.linux-{arch}.tar.gz",
+        top_folder="node_exporter-{version}.linux-{arch}",
         checksum_file="sha256sums.txt",
         members=(
             Member("node_exporter", ("usr/bin/prometheus-node-exporter",), executable=True),
@@ -130,8 +135,8 @@ COMPONENTS: tuple[Component, ...] = (
         version="3.5.3",
         debs=("prometheus", "promtool"),
         repo="prometheus/prometheus",
-        archive="prometheus-{version}.linux-amd64.tar.gz",
-        top_folder="prometheus-{version}.linux-amd64",
+        archive="prometheus-{version}.linux-{arch}.tar.gz",
+        top_folder="prometheus-{version}.linux-{arch}",
         checksum_file="sha256sums.txt",
         members=(
             Member("prometheus", ("usr/bin/prometheus",), executable=True),
@@ -149,8 +154,8 @@ COMPONENTS: tuple[Component, ...] = (
         version="0.33.1",
         debs=("prometheus-alertmanager",),
         repo="prometheus/alertmanager",
-        archive="alertmanager-{version}.linux-amd64.tar.gz",
-        top_folder="alertmanager-{version}.linux-amd64",
+        archive="alertmanager-{version}.linux-{arch}.tar.gz",
+        top_folder="alertmanager-{version}.linux-{arch}",
         checksum_file="sha256sums.txt",
         members=(
             Member("alertmanager", ("usr/bin/prometheus-alertmanager",), executable=True),
@@ -171,8 +176,8 @@ COMPONENTS: tuple[Component, ...] = (
         version="0.28.0",
         debs=("prometheus-blackbox-exporter",),
         repo="prometheus/blackbox_exporter",
-        archive="blackbox_exporter-{version}.linux-amd64.tar.gz",
-        top_folder="blackbox_exporter-{version}.linux-amd64",
+        archive="blackbox_exporter-{version}.linux-{arch}.tar.gz",
+        top_folder="blackbox_exporter-{version}.linux-{arch}",
         checksum_file="sha256sums.txt",
         members=(
             Member("blackbox_exporter", ("usr/bin/prometheus-blackbox-exporter",), executable=True),
@@ -192,7 +197,7 @@ COMPONENTS: tuple[Component, ...] = (
         version="1.5.1",
         debs=("prometheus-nginx-exporter",),
         repo="nginx/nginx-prometheus-exporter",
-        archive="nginx-prometheus-exporter_{version}_linux_amd64.tar.gz",
+        archive="nginx-prometheus-exporter_{version}_linux_{arch}.tar.gz",
         top_folder=None,
         checksum_file="nginx-prometheus-exporter_{version}_checksums.txt",
         members=(
@@ -221,8 +226,8 @@ COMPONENTS: tuple[Component, ...] = (
         version="1.86.0",
         debs=("prometheus-redis-exporter",),
         repo="oliver006/redis_exporter",
-        archive="redis_exporter-v{version}.linux-amd64.tar.gz",
-        top_folder="redis_exporter-v{version}.linux-amd64",
+        archive="redis_exporter-v{version}.linux-{arch}.tar.gz",
+        top_folder="redis_exporter-v{version}.linux-{arch}",
         checksum_file="sha256sums.txt",
         members=(
             Member("redis_exporter", ("usr/bin/prometheus-redis-exporter",), executable=True),
@@ -241,9 +246,9 @@ COMPONENTS += (
         version="1.145.0",
         debs=("victoria-metrics",),
         repo="VictoriaMetrics/VictoriaMetrics",
-        archive="victoria-metrics-linux-amd64-v{version}.tar.gz",
+        archive="victoria-metrics-linux-{arch}-v{version}.tar.gz",
         top_folder=None,
-        checksum_file="victoria-metrics-linux-amd64-v{version}_checksums.txt",
+        checksum_file="victoria-metrics-linux-{arch}-v{version}_checksums.txt",
         members=(Member("victoria-metrics-prod", ("usr/bin/victoria-metrics",), executable=True),),
     ),
     Component(
@@ -251,9 +256,9 @@ COMPONENTS += (
         version="1.145.0",
         debs=("victoria-metrics",),
         repo="VictoriaMetrics/VictoriaMetrics",
-        archive="vmutils-linux-amd64-v{version}.tar.gz",
+        archive="vmutils-linux-{arch}-v{version}.tar.gz",
         top_folder=None,
-        checksum_file="vmutils-linux-amd64-v{version}_checksums.txt",
+        checksum_file="vmutils-linux-{arch}-v{version}_checksums.txt",
         members=tuple(
             Member(f"{tool}-prod", (f"usr/bin/{tool}",), executable=True)
             for tool in (
@@ -271,13 +276,16 @@ COMPONENTS += (
 
 
 def component_by_program(
-    program: str, components: Sequence[Component], suite: str = CURRENT_SUITE
+    program: str,
+    components: Sequence[Component],
+    suite: str = CURRENT_SUITE,
+    arch: str = NATIVE_ARCH,
 ) -> Component:
-    """The component of ``program`` built from ``suite`` (sid: the pinned release)."""
+    """The ``arch`` component of ``program`` built from ``suite`` (sid: the pinned release)."""
     for component in components:
-        if component.program == program and component.suite == suite:
+        if (component.program, component.suite, component.arch) == (program, suite, arch):
             return component
-    raise MirrorError(f"no component named {program!r} from Debian {suite}")
+    raise MirrorError(f"no {arch} component named {program!r} from Debian {suite}")
 
 
 def _previous(program: str, version: str) -> Component:
@@ -324,7 +332,11 @@ PREVIOUS: tuple[Component, ...] = (
 )
 COMPONENTS += PREVIOUS
 
-# Host-side tools: (program of the component, member of its archive), from sid's.
+# The pinned releases for arm64 too, from Debian's arm64 builds of the same versions.
+ARM64 = tuple(replace(c, arch="arm64") for c in COMPONENTS if c.suite == CURRENT_SUITE)
+COMPONENTS += ARM64
+
+# Host-side tools: (program of the component, member of its archive), from sid's amd64.
 TOOLS: tuple[tuple[str, str], ...] = (("prometheus", "promtool"), ("alertmanager", "amtool"))
 
 # Test-only accommodation: Debian's Alertmanager reads its notification templates from
@@ -463,8 +475,8 @@ def apt_options(root: Path) -> list[str]:
         "Dir::State::Lists": str(root / "lists"),
         "Dir::Cache": str(root / "cache"),
         "Dir::State::status": "/dev/null",
-        "APT::Architecture": "amd64",
-        "APT::Architectures": "amd64",
+        "APT::Architecture": NATIVE_ARCH,
+        "APT::Architectures": ",".join(ARCHITECTURES),
         "Acquire::Languages": "none",
     }
     if os.geteuid() == 0:
@@ -494,6 +506,7 @@ def madison_versions(madison_output: str) -> Available:
     """Map (package, suite) -> versions (newest first) from ``apt-cache madison PKG...``.
 
     A line: `` prometheus | 2.42.0+ds-5+deb12u1 | http://... bookworm/main amd64 Packages``.
+    A version listed for two architectures is listed once.
     """
     available: Available = {}
     for line in madison_output.splitlines():
@@ -502,7 +515,9 @@ def madison_versions(madison_output: str) -> Available:
             continue
         package, version, source = fields
         suite = source.split()[1].split("/", 1)[0]
-        available.setdefault((package, suite), []).append(version)
+        versions = available.setdefault((package, suite), [])
+        if version not in versions:
+            versions.append(version)
     return available
 
 
@@ -528,12 +543,13 @@ def pin_version(package: str, wanted: str, suite: str, found: Sequence[str]) -> 
     )
 
 
-def wanted_debs(components: Sequence[Component]) -> dict[tuple[str, str], str]:
-    """Map (package, upstream version) -> the suite to take it from."""
-    wanted: dict[tuple[str, str], str] = {}
+def wanted_debs(components: Sequence[Component]) -> dict[tuple[str, str, str], str]:
+    """Map (package, upstream version, arch) -> the suite to take it from."""
+    wanted: dict[tuple[str, str, str], str] = {}
     for component in components:
         for package in component.debs:
-            suite = wanted.setdefault((package, component.version), component.suite)
+            key = (package, component.version, component.arch)
+            suite = wanted.setdefault(key, component.suite)
             if suite != component.suite:
                 raise MirrorError(
                     f"{package} {component.version}: wanted from both {suite} and {component.suite}"
@@ -541,32 +557,37 @@ def wanted_debs(components: Sequence[Component]) -> dict[tuple[str, str], str]:
     return wanted
 
 
-def deb_file_name(package: str, version: str) -> str:
-    """The start of the file ``apt-get download`` saves (an epoch's colon is ``%3a``)."""
-    return f"{package}_{version.replace(':', '%3a')}_"
+def deb_file_name(package: str, version: str, arch: str) -> str:
+    """The file ``apt-get download`` saves (an epoch's colon is ``%3a``)."""
+    return f"{package}_{version.replace(':', '%3a')}_{arch}.deb"
 
 
-def fetch_debs(root: Path, components: Sequence[Component]) -> dict[tuple[str, str], Path]:
+def fetch_debs(root: Path, components: Sequence[Component]) -> dict[tuple[str, str, str], Path]:
     """Download every component's .debs (pinned) into ``root/debs``.
 
-    Map (package, upstream version) -> file: a package may be wanted at two versions.
+    Map (package, upstream version, arch) -> file: a package may be wanted at two
+    versions and two architectures. The version is pinned per (package, suite) from
+    apt's native architecture: every architecture gets the same Debian version.
     """
     options = apt_options(root)
     run(["apt-get", *options, "update"])
     wanted = wanted_debs(components)
-    packages = sorted({package for package, _ in wanted})
+    packages = sorted({package for package, _, _ in wanted})
     available = madison_versions(run(["apt-cache", *options, "madison", *packages]))
     pins = {
-        (package, version): pin_version(
-            package, version, suite, available.get((package, suite), [])
+        (package, upstream, arch): pin_version(
+            package, upstream, suite, available.get((package, suite), [])
         )
-        for (package, version), suite in wanted.items()
+        for (package, upstream, arch), suite in wanted.items()
     }
     debs = root / "debs"
-    run(["apt-get", *options, "download", *(f"{p}={v}" for (p, _), v in pins.items())], cwd=debs)
+    run(
+        ["apt-get", *options, "download", *(f"{p}:{a}={v}" for (p, _, a), v in pins.items())],
+        cwd=debs,
+    )
     return {
-        key: _single(debs.glob(f"{deb_file_name(key[0], version)}*.deb"))
-        for key, version in pins.items()
+        (package, upstream, arch): _single(debs.glob(deb_file_name(package, version, arch)))
+        for (package, upstream, arch), version in pins.items()
     }
 
 
@@ -612,11 +633,16 @@ def generate_output(stage: Path, member: Member) -> bytes:
     return gzip.compress(data, compresslevel=9, mtime=0) if member.gzip_output else data
 
 
-def write_member(stage: Path, member: Member, tree: Path, component: Component) -> None:
+def write_member(
+    stage: Path, member: Member, tree: Path, component: Component, generated: Path | None
+) -> None:
+    """Write one member; a generated one is copied from the stage ``generated``, if given."""
     target = stage / member.name
     target.parent.mkdir(parents=True, exist_ok=True)
     source = find_source(tree, member)
-    if member.generate:
+    if member.generate and generated is not None:
+        shutil.copyfile(generated / member.name, target)
+    elif member.generate:
         target.write_bytes(generate_output(stage, member))
     elif source is None and member.executable:
         raise MirrorError(f"{component.program}: {member.name} not found, tried {member.sources}")
@@ -629,12 +655,18 @@ def write_member(stage: Path, member: Member, tree: Path, component: Component) 
     target.chmod(0o755 if member.executable else 0o644)
 
 
-def stage_component(tree: Path, component: Component, stage: Path) -> None:
-    """Lay out the archive's members under ``stage`` (generated members last)."""
+def stage_component(
+    tree: Path, component: Component, stage: Path, generated: Path | None = None
+) -> None:
+    """Lay out the archive's members under ``stage`` (generated members last).
+
+    ``generated``: the stage to copy generated members from instead of running a binary
+    (one this machine cannot run: another architecture's).
+    """
     stage.mkdir(parents=True, exist_ok=True)
     ordered = sorted(component.members, key=lambda member: bool(member.generate))
     for member in ordered:
-        write_member(stage, member, tree, component)
+        write_member(stage, member, tree, component, generated)
 
 
 # --- reproducible archives and checksums ----------------------------------------------------
@@ -724,17 +756,25 @@ def stage_dir(work: Path, component: Component) -> Path:
     return root if component.top is None else root / component.top
 
 
-def build_archive(tree: Path, component: Component, out: Path, work: Path) -> tuple[Path, str]:
-    """Stage, archive and checksum one component; return (archive path, sha256)."""
+def build_archive(
+    tree: Path, component: Component, out: Path, work: Path, generated: Path | None = None
+) -> tuple[Path, str]:
+    """Stage and archive one component; return (archive path, sha256)."""
     stage = stage_dir(work, component)
-    stage_component(tree, component, stage)
-    directory = release_dir(out, component)
-    archive = directory / component.archive_name
+    stage_component(tree, component, stage, generated)
+    archive = release_dir(out, component) / component.archive_name
     write_tar_gz(archive_entries(stage, component.top), archive)
-    sha = sha256_file(archive)
-    checksums = checksum_text([(component.archive_name, sha)])
-    write_text_atomic(directory / component.checksum_name, checksums)
-    return archive, sha
+    return archive, sha256_file(archive)
+
+
+def write_checksums(out: Path, built: Iterable[tuple[Component, str]]) -> None:
+    """Write each checksum file once, listing all its release's archives (both arches)."""
+    files: dict[Path, list[tuple[str, str]]] = {}
+    for component, sha in built:
+        path = release_dir(out, component) / component.checksum_name
+        files.setdefault(path, []).append((component.archive_name, sha))
+    for path, entries in files.items():
+        write_text_atomic(path, checksum_text(entries))
 
 
 # --- tools and extras -----------------------------------------------------------------------
@@ -774,13 +814,23 @@ def build(out: Path, tools: Path, fingerprint: str, components: Sequence[Compone
 
         def one(component: Component) -> tuple[Path, str]:
             tree = tree_dir(work, component)
-            unpack_debs((debs[package, component.version] for package in component.debs), tree)
-            return build_archive(tree, component, out, work)
+            keys = ((package, component.version, component.arch) for package in component.debs)
+            unpack_debs((debs[key] for key in keys), tree)
+            twin = replace(component, arch=NATIVE_ARCH)  # same program and version
+            generated = None if component == twin else stage_dir(work, twin)
+            return build_archive(tree, component, out, work, generated)
 
-        # dpkg-deb and zlib release the GIL: threads use every core.
+        # dpkg-deb and zlib release the GIL: threads use every core. The other
+        # architectures come second: they copy generated members from the native stages.
+        native = [c for c in components if c.arch == NATIVE_ARCH]
+        others = [c for c in components if c.arch != NATIVE_ARCH]
+        built: list[tuple[Component, str]] = []
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            for archive, sha in pool.map(one, components):
-                print(f"{sha}  {archive}")
+            for group in (native, others):
+                for component, (archive, sha) in zip(group, pool.map(one, group), strict=True):
+                    print(f"{sha}  {archive}")
+                    built.append((component, sha))
+        write_checksums(out, built)
         install_tools(work, tools, components)
         install_extras(work, out, components)
     write_text_atomic(out / RECIPE_FILE, fingerprint + "\n")

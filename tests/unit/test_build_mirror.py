@@ -3,7 +3,7 @@
 import gzip
 import subprocess
 import tarfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,8 +18,8 @@ TOP = bm.Component(
     version="1.2.3",
     debs=("prometheus-foo-exporter",),
     repo="acme/foo_exporter",
-    archive="foo_exporter-{version}.linux-amd64.tar.gz",
-    top_folder="foo_exporter-{version}.linux-amd64",
+    archive="foo_exporter-{version}.linux-{arch}.tar.gz",
+    top_folder="foo_exporter-{version}.linux-{arch}",
     checksum_file="sha256sums.txt",
     members=(
         bm.Member("foo_exporter", ("usr/bin/prometheus-foo-exporter",), executable=True),
@@ -34,7 +34,7 @@ FLAT = bm.Component(
     version="4.5.6",
     debs=("prometheus-bar-exporter",),
     repo="acme/bar-exporter",
-    archive="bar-exporter_{version}_linux_amd64.tar.gz",
+    archive="bar-exporter_{version}_linux_{arch}.tar.gz",
     top_folder=None,
     checksum_file="bar-exporter_{version}_checksums.txt",
     members=(
@@ -48,11 +48,11 @@ FLAT = bm.Component(
 )
 
 
-def fake_tree(root: Path, package: str, binary: str) -> Path:
+def fake_tree(root: Path, package: str, binary: str, script: str = FAKE_BINARY) -> Path:
     """An unpacked .deb: binary, copyright, README.md.gz; no NOTICE."""
     (root / "usr/bin").mkdir(parents=True)
     exe = root / "usr/bin" / binary
-    exe.write_text(FAKE_BINARY)
+    exe.write_text(script)
     exe.chmod(0o755)
     doc = root / "usr/share/doc" / package
     doc.mkdir(parents=True)
@@ -62,9 +62,13 @@ def fake_tree(root: Path, package: str, binary: str) -> Path:
 
 
 def build(tmp_path: Path, component: bm.Component, name: str) -> tuple[Path, str]:
+    """Build one archive and its (one-line) checksum file."""
     package = component.debs[0]
     tree = fake_tree(tmp_path / name / "tree", package, package)
-    return bm.build_archive(tree, component, tmp_path / name / "out", tmp_path / name / "work")
+    out = tmp_path / name / "out"
+    archive, sha = bm.build_archive(tree, component, out, tmp_path / name / "work")
+    bm.write_checksums(out, [(component, sha)])
+    return archive, sha
 
 
 def members(archive: Path) -> dict[str, tarfile.TarInfo]:
@@ -103,6 +107,41 @@ def test_checksum_file_verifies_with_sha256sum(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_build_archive_writes_no_checksum_file(tmp_path: Path) -> None:
+    tree = fake_tree(tmp_path / "tree", "prometheus-foo-exporter", "prometheus-foo-exporter")
+    archive, _ = bm.build_archive(tree, TOP, tmp_path / "out", tmp_path / "work")
+    assert [path.name for path in archive.parent.iterdir()] == [archive.name]
+
+
+def test_shared_checksum_file_lists_both_arches_once(tmp_path: Path) -> None:
+    arm = replace(TOP, arch="arm64")
+    old = replace(TOP, version="1.0.0", suite="bookworm")
+    out = tmp_path / "out"
+    bm.write_checksums(out, [(arm, "2" * 64), (TOP, "1" * 64), (old, "3" * 64)])
+    assert (bm.release_dir(out, TOP) / "sha256sums.txt").read_text() == (
+        f"{'1' * 64}  foo_exporter-1.2.3.linux-amd64.tar.gz\n"
+        f"{'2' * 64}  foo_exporter-1.2.3.linux-arm64.tar.gz\n"
+    )
+    assert (bm.release_dir(out, old) / "sha256sums.txt").read_text() == (
+        f"{'3' * 64}  foo_exporter-1.0.0.linux-amd64.tar.gz\n"
+    )
+
+
+def test_victoria_metrics_checksum_files_stay_one_per_archive(tmp_path: Path) -> None:
+    victoria = [c for c in bm.COMPONENTS if c.repo == "VictoriaMetrics/VictoriaMetrics"]
+    assert len(victoria) == 4
+    bm.write_checksums(tmp_path, [(c, "0" * 64) for c in victoria])
+    files = sorted(bm.release_dir(tmp_path, victoria[0]).iterdir())
+    assert [path.name for path in files] == [
+        "victoria-metrics-linux-amd64-v1.145.0_checksums.txt",
+        "victoria-metrics-linux-arm64-v1.145.0_checksums.txt",
+        "vmutils-linux-amd64-v1.145.0_checksums.txt",
+        "vmutils-linux-arm64-v1.145.0_checksums.txt",
+    ]
+    assert [path.read_text().count("\n") for path in files] == [1, 1, 1, 1]
+    assert files[1].read_text() == f"{'0' * 64}  victoria-metrics-linux-arm64-v1.145.0.tar.gz\n"
 
 
 # --- archive layout ------------------------------------------------------------------------
@@ -150,6 +189,51 @@ def test_flat_archive_has_no_folder_and_generated_members(tmp_path: Path) -> Non
     assert checksums.read_text().endswith("  bar-exporter_4.5.6_linux_amd64.tar.gz\n")
 
 
+def test_other_arch_copies_generated_members_from_the_native_stage(tmp_path: Path) -> None:
+    native, _ = build(tmp_path, FLAT, "amd64")
+    arm = replace(FLAT, arch="arm64")
+    # A binary this machine cannot run: running it fails the build.
+    tree = fake_tree(tmp_path / "arm64/tree", "prometheus-bar-exporter", "prometheus-bar-exporter")
+    (tree / "usr/bin/prometheus-bar-exporter").write_text("#!/bin/sh\nexit 1\n")
+    generated = bm.stage_dir(tmp_path / "amd64/work", FLAT)
+    archive, _ = bm.build_archive(tree, arm, tmp_path / "arm64/out", tmp_path / "work", generated)
+    assert archive.name == "bar-exporter_4.5.6_linux_arm64.tar.gz"
+    assert list(members(archive)) == list(members(native))
+    for name in ("completions/bar-exporter.bash", "manpages/bar-exporter.1.gz"):
+        assert read_member(archive, name) == read_member(native, name)
+    assert read_member(archive, "bar-exporter") == b"#!/bin/sh\nexit 1\n"
+
+
+def test_build_does_native_arch_first_and_shares_checksum_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arm = replace(FLAT, arch="arm64")
+
+    def fake_fetch(_: Path, components: Sequence[bm.Component]) -> dict[tuple[str, str, str], Path]:
+        return {(c.debs[0], c.version, c.arch): tmp_path / f"{c.arch}.deb" for c in components}
+
+    def fake_unpack(debs: Iterable[Path], tree: Path) -> None:
+        (deb,) = debs
+        script = FAKE_BINARY if deb.name == "amd64.deb" else "#!/bin/sh\nexit 1\n"
+        fake_tree(tree, "prometheus-bar-exporter", "prometheus-bar-exporter", script)
+
+    monkeypatch.setattr(bm, "host_mirror_uris", lambda: ["http://mirror.example/debian"])
+    monkeypatch.setattr(bm, "fetch_debs", fake_fetch)
+    monkeypatch.setattr(bm, "unpack_debs", fake_unpack)
+    monkeypatch.setattr(bm, "install_tools", lambda *_: None)
+    monkeypatch.setattr(bm, "install_extras", lambda *_: None)
+    out = tmp_path / "out"
+    bm.build(out, tmp_path / "bin", "fingerprint", [arm, FLAT])  # arm64 listed first
+    directory = bm.release_dir(out, FLAT)
+    archives = [directory / c.archive_name for c in (FLAT, arm)]
+    bash = "completions/bar-exporter.bash"
+    assert read_member(archives[1], bash) == read_member(archives[0], bash)
+    assert (directory / "bar-exporter_4.5.6_checksums.txt").read_text() == bm.checksum_text(
+        (path.name, bm.sha256_file(path)) for path in archives
+    )
+    assert (out / bm.RECIPE_FILE).read_text() == "fingerprint\n"
+
+
 @pytest.mark.parametrize("component", [TOP, FLAT], ids=["top-folder", "flat"])
 def test_rebuild_is_byte_identical(tmp_path: Path, component: bm.Component) -> None:
     first, first_sha = build(tmp_path, component, "one")
@@ -180,7 +264,7 @@ def test_release_dir_mirrors_github_path() -> None:
 
 
 def test_real_table_names_match_upstream() -> None:
-    by_program = {c.program: c for c in bm.COMPONENTS if c.suite == "sid"}
+    by_program = {c.program: c for c in bm.COMPONENTS if c.suite == "sid" and c.arch == "amd64"}
     redis = by_program["redis_exporter"]
     assert bm.upstream_url(redis, redis.archive_name) == (
         "https://github.com/oliver006/redis_exporter/releases/download/v1.86.0/"
@@ -190,6 +274,44 @@ def test_real_table_names_match_upstream() -> None:
     assert nginx.top is None
     assert nginx.checksum_name == "nginx-prometheus-exporter_1.5.1_checksums.txt"
     assert by_program["node_exporter"].top == "node_exporter-1.11.1.linux-amd64"
+
+
+def test_arm64_names_match_upstream() -> None:
+    arm64 = {c.program: c for c in bm.ARM64}
+    assert {c.arch for c in bm.ARM64} == {"arm64"}
+    assert {p: c.archive_name for p, c in arm64.items()} == {
+        "node_exporter": "node_exporter-1.11.1.linux-arm64.tar.gz",
+        "prometheus": "prometheus-3.5.3.linux-arm64.tar.gz",
+        "alertmanager": "alertmanager-0.33.1.linux-arm64.tar.gz",
+        "blackbox_exporter": "blackbox_exporter-0.28.0.linux-arm64.tar.gz",
+        "nginx-prometheus-exporter": "nginx-prometheus-exporter_1.5.1_linux_arm64.tar.gz",
+        "redis_exporter": "redis_exporter-v1.86.0.linux-arm64.tar.gz",
+        "victoria-metrics": "victoria-metrics-linux-arm64-v1.145.0.tar.gz",
+        "vmutils": "vmutils-linux-arm64-v1.145.0.tar.gz",
+    }
+    assert arm64["node_exporter"].top == "node_exporter-1.11.1.linux-arm64"
+    assert arm64["redis_exporter"].top == "redis_exporter-v1.86.0.linux-arm64"
+    assert arm64["nginx-prometheus-exporter"].top is None
+    assert arm64["prometheus"].checksum_name == "sha256sums.txt"
+    assert arm64["nginx-prometheus-exporter"].checksum_name == (
+        "nginx-prometheus-exporter_1.5.1_checksums.txt"
+    )
+    assert arm64["victoria-metrics"].checksum_name == (
+        "victoria-metrics-linux-arm64-v1.145.0_checksums.txt"
+    )
+    redis = arm64["redis_exporter"]
+    assert bm.upstream_url(redis, redis.archive_name) == (
+        "https://github.com/oliver006/redis_exporter/releases/download/v1.86.0/"
+        "redis_exporter-v1.86.0.linux-arm64.tar.gz"
+    )
+
+
+def test_every_current_component_has_an_arm64_twin_and_no_previous_one() -> None:
+    current = [c for c in bm.COMPONENTS if c.suite == bm.CURRENT_SUITE and c.arch == "amd64"]
+    assert list(bm.ARM64) == [replace(c, arch="arm64") for c in current]
+    assert bm.COMPONENTS[-len(bm.ARM64) :] == bm.ARM64
+    assert {c.arch for c in bm.PREVIOUS} == {"amd64"}
+    assert {c.suite for c in bm.COMPONENTS if c.arch == "arm64"} == {bm.CURRENT_SUITE}
 
 
 def test_previous_generation_names_match_upstream() -> None:
@@ -225,40 +347,54 @@ def test_previous_generation_names_match_upstream() -> None:
     assert redis.archive_name == "redis_exporter-v1.45.0.linux-amd64.tar.gz"
 
 
-def test_each_release_once_and_one_per_program_and_suite() -> None:
-    releases = [(c.program, c.version) for c in bm.COMPONENTS]
+def test_each_release_once_and_one_per_program_suite_and_arch() -> None:
+    releases = [(c.program, c.version, c.arch) for c in bm.COMPONENTS]
     assert len(set(releases)) == len(releases)
-    pairs = [(c.program, c.suite) for c in bm.COMPONENTS]
-    assert len(set(pairs)) == len(pairs)
+    triples = [(c.program, c.suite, c.arch) for c in bm.COMPONENTS]
+    assert len(set(triples)) == len(triples)
+    archives = [bm.release_dir(Path("m"), c) / c.archive_name for c in bm.COMPONENTS]
+    assert len(set(archives)) == len(archives)
+    keys = [c.key for c in bm.COMPONENTS]
+    assert len(set(keys)) == len(keys)
     assert set(bm.PREVIOUS) <= set(bm.COMPONENTS)
+    assert set(bm.ARM64) <= set(bm.COMPONENTS)
 
 
 def test_tools_and_extras_refer_to_sid_entries() -> None:
     for program, member in bm.TOOLS:
         component = bm.component_by_program(program, bm.COMPONENTS)
-        assert component.suite == "sid"
+        assert (component.suite, component.arch) == ("sid", "amd64")
         assert member in {m.name for m in component.members if m.executable}
     for program, _, _ in bm.EXTRAS:
-        assert bm.component_by_program(program, bm.COMPONENTS).suite == "sid"
+        component = bm.component_by_program(program, bm.COMPONENTS)
+        assert (component.suite, component.arch) == ("sid", "amd64")
 
 
-def test_component_by_program_picks_the_suite() -> None:
+def test_component_by_program_picks_the_suite_and_arch() -> None:
     old = replace(TOP, version="1.0.0", suite="bookworm")
-    assert bm.component_by_program("foo_exporter", [old, TOP]) is TOP
-    assert bm.component_by_program("foo_exporter", [old, TOP], "bookworm") is old
-    with pytest.raises(bm.MirrorError, match="no component named 'bar-exporter' from Debian sid"):
+    arm = replace(TOP, arch="arm64")
+    assert bm.component_by_program("foo_exporter", [arm, old, TOP]) is TOP
+    assert bm.component_by_program("foo_exporter", [arm, old, TOP], "bookworm") is old
+    assert bm.component_by_program("foo_exporter", [arm, old, TOP], arch="arm64") is arm
+    with pytest.raises(bm.MirrorError, match="no amd64 component named 'bar-exporter' from"):
         bm.component_by_program("bar-exporter", [old, TOP])
+    with pytest.raises(bm.MirrorError, match="no arm64 component named 'foo_exporter' from"):
+        bm.component_by_program("foo_exporter", [old, TOP], "bookworm", "arm64")
 
 
-def test_work_dirs_are_keyed_by_program_and_version() -> None:
+def test_work_dirs_are_keyed_by_program_version_and_arch() -> None:
     old = replace(TOP, version="1.0.0", suite="bookworm")
     work = Path("w")
-    assert bm.tree_dir(work, TOP) == Path("w/tree/foo_exporter-1.2.3")
-    assert bm.tree_dir(work, old) == Path("w/tree/foo_exporter-1.0.0")
+    assert bm.tree_dir(work, TOP) == Path("w/tree/foo_exporter-1.2.3-amd64")
+    assert bm.tree_dir(work, old) == Path("w/tree/foo_exporter-1.0.0-amd64")
+    assert bm.tree_dir(work, replace(TOP, arch="arm64")) == Path("w/tree/foo_exporter-1.2.3-arm64")
     assert bm.stage_dir(work, TOP) == Path(
-        "w/stage/foo_exporter-1.2.3/foo_exporter-1.2.3.linux-amd64"
+        "w/stage/foo_exporter-1.2.3-amd64/foo_exporter-1.2.3.linux-amd64"
     )
-    assert bm.stage_dir(work, FLAT) == Path("w/stage/bar-exporter-4.5.6")
+    assert bm.stage_dir(work, FLAT) == Path("w/stage/bar-exporter-4.5.6-amd64")
+    assert bm.stage_dir(work, replace(FLAT, arch="arm64")) == Path(
+        "w/stage/bar-exporter-4.5.6-arm64"
+    )
 
 
 def test_expected_outputs_cover_archives_checksums_tools_extras() -> None:
@@ -269,6 +405,22 @@ def test_expected_outputs_cover_archives_checksums_tools_extras() -> None:
     ]
     assert Path("b/promtool") in paths
     assert Path("m/debian-extras/alertmanager/default.tmpl") in paths
+
+
+def test_expected_outputs_and_fingerprint_cover_arm64() -> None:
+    paths = bm.expected_outputs(Path("m"), Path("b"))
+    for component in bm.ARM64:
+        directory = bm.release_dir(Path("m"), component)
+        assert directory / component.archive_name in paths
+        assert directory / component.checksum_name in paths
+    assert (
+        Path(
+            "m/prometheus/node_exporter/releases/download/v1.11.1/node_exporter-1.11.1.linux-arm64.tar.gz"
+        )
+        in paths
+    )
+    without = bm.COMPONENTS[: -len(bm.ARM64)]
+    assert bm.recipe_fingerprint(b"s") != bm.recipe_fingerprint(b"s", without)
 
 
 # --- apt sources ---------------------------------------------------------------------------
@@ -377,7 +529,8 @@ def test_apt_options_isolate_from_host_state(tmp_path: Path) -> None:
     assert pairs["Dir::State::Lists"] == str(tmp_path / "lists")
     assert pairs["Dir::Cache"] == str(tmp_path / "cache")
     assert pairs["Dir::State::status"] == "/dev/null"
-    assert pairs["APT::Architectures"] == "amd64"
+    assert pairs["APT::Architecture"] == "amd64"
+    assert pairs["APT::Architectures"] == "amd64,arm64"
 
 
 # --- version pinning -----------------------------------------------------------------------
@@ -391,6 +544,15 @@ promtool | 3.5.3+ds1-6 | http://mirror.example/debian sid/main amd64 Packages
 prometheus-blackbox-exporter | 1:0.28.0-2 | http://mirror.example/debian sid/main amd64 Packages
 N: Unable to locate package nothing
 """
+
+
+def test_madison_versions_lists_a_version_of_two_arches_once() -> None:
+    both = (
+        "prometheus | 3.5.3+ds1-7 | http://m.example/debian sid/main amd64 Packages\n"
+        "prometheus | 3.5.3+ds1-7 | http://m.example/debian sid/main arm64 Packages\n"
+        "prometheus | 3.5.3+ds1-6 | http://m.example/debian sid/main arm64 Packages\n"
+    )
+    assert bm.madison_versions(both) == {("prometheus", "sid"): ["3.5.3+ds1-7", "3.5.3+ds1-6"]}
 
 
 def test_madison_versions_maps_package_and_suite_to_versions() -> None:
@@ -441,33 +603,38 @@ def test_pin_version_missing_package() -> None:
         bm.pin_version("promtool", "2.42.0", "bookworm", [])
 
 
-def test_wanted_debs_maps_package_and_version_to_suite() -> None:
+def test_wanted_debs_maps_package_version_and_arch_to_suite() -> None:
     old = replace(TOP, version="1.0.0", suite="bookworm")
-    assert bm.wanted_debs([TOP, old, FLAT]) == {
-        ("prometheus-foo-exporter", "1.2.3"): "sid",
-        ("prometheus-foo-exporter", "1.0.0"): "bookworm",
-        ("prometheus-bar-exporter", "4.5.6"): "sid",
+    arm = replace(TOP, arch="arm64")
+    assert bm.wanted_debs([TOP, old, FLAT, arm]) == {
+        ("prometheus-foo-exporter", "1.2.3", "amd64"): "sid",
+        ("prometheus-foo-exporter", "1.0.0", "amd64"): "bookworm",
+        ("prometheus-bar-exporter", "4.5.6", "amd64"): "sid",
+        ("prometheus-foo-exporter", "1.2.3", "arm64"): "sid",
     }
     # Two archives of one package and version (VictoriaMetrics's) share the .deb.
     assert bm.wanted_debs([TOP, replace(TOP, program="other")]) == {
-        ("prometheus-foo-exporter", "1.2.3"): "sid"
+        ("prometheus-foo-exporter", "1.2.3", "amd64"): "sid"
     }
     with pytest.raises(bm.MirrorError, match="wanted from both sid and bookworm"):
         bm.wanted_debs([TOP, replace(TOP, program="other", suite="bookworm")])
 
 
-def test_deb_file_name_encodes_an_epoch() -> None:
-    assert bm.deb_file_name("prometheus", "3.5.3+ds1-6") == "prometheus_3.5.3+ds1-6_"
-    assert bm.deb_file_name("bb", "1:0.28.0-2") == "bb_1%3a0.28.0-2_"
+def test_deb_file_name_encodes_an_epoch_and_names_the_arch() -> None:
+    assert (
+        bm.deb_file_name("prometheus", "3.5.3+ds1-6", "amd64") == "prometheus_3.5.3+ds1-6_amd64.deb"
+    )
+    assert bm.deb_file_name("bb", "1:0.28.0-2", "arm64") == "bb_1%3a0.28.0-2_arm64.deb"
 
 
-def test_fetch_debs_pins_each_suite_and_maps_package_and_version(
+def test_fetch_debs_pins_each_suite_and_maps_package_version_and_arch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    prometheus = bm.component_by_program("prometheus", bm.COMPONENTS)
+    prometheus = replace(bm.component_by_program("prometheus", bm.COMPONENTS), debs=("prometheus",))
     components = [
-        replace(prometheus, debs=("prometheus",)),
-        replace(prometheus, version="2.42.0", suite="bookworm", debs=("prometheus",)),
+        prometheus,
+        replace(prometheus, version="2.42.0", suite="bookworm"),
+        replace(prometheus, arch="arm64"),
     ]
     options = bm.apt_options(tmp_path)
     calls: list[list[str]] = []
@@ -480,8 +647,9 @@ def test_fetch_debs_pins_each_suite_and_maps_package_and_version(
         if args[1] == "download":
             assert cwd is not None
             for pin in args[2:]:
-                package, version = pin.split("=")
-                (cwd / f"{package}_{version.replace(':', '%3a')}_amd64.deb").write_text(pin)
+                package_arch, version = pin.split("=")
+                package, arch = package_arch.split(":")
+                (cwd / f"{package}_{version.replace(':', '%3a')}_{arch}.deb").write_text(pin)
         return ""
 
     (tmp_path / "debs").mkdir()
@@ -491,12 +659,15 @@ def test_fetch_debs_pins_each_suite_and_maps_package_and_version(
     assert calls[2] == [
         "apt-get",
         "download",
-        "prometheus=3.5.3+ds1-6",
-        "prometheus=2.42.0+ds-5+deb12u1",
+        "prometheus:amd64=3.5.3+ds1-6",
+        "prometheus:amd64=2.42.0+ds-5+deb12u1",
+        "prometheus:arm64=3.5.3+ds1-6",
     ]
+    debs_dir = tmp_path / "debs"
     assert debs == {
-        ("prometheus", "3.5.3"): tmp_path / "debs/prometheus_3.5.3+ds1-6_amd64.deb",
-        ("prometheus", "2.42.0"): tmp_path / "debs/prometheus_2.42.0+ds-5+deb12u1_amd64.deb",
+        ("prometheus", "3.5.3", "amd64"): debs_dir / "prometheus_3.5.3+ds1-6_amd64.deb",
+        ("prometheus", "2.42.0", "amd64"): debs_dir / "prometheus_2.42.0+ds-5+deb12u1_amd64.deb",
+        ("prometheus", "3.5.3", "arm64"): debs_dir / "prometheus_3.5.3+ds1-6_arm64.deb",
     }
 
 
@@ -509,6 +680,7 @@ def test_fingerprint_changes_with_script_and_table() -> None:
     assert base != bm.recipe_fingerprint(b"script2", [TOP])
     assert base != bm.recipe_fingerprint(b"script", [TOP, FLAT])
     assert base != bm.recipe_fingerprint(b"script", [replace(TOP, suite="bookworm")])
+    assert base != bm.recipe_fingerprint(b"script", [replace(TOP, arch="arm64")])
 
 
 def make_current(out: Path, tools: Path, fingerprint: str) -> list[Path]:
