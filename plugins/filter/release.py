@@ -35,8 +35,10 @@ def release_arches(machines: Iterable[str], names: Mapping[str, str] | None = No
     """The distinct architectures of the given kernel machine names, sorted, in the release's names.
 
     ``names`` maps a machine name to the release's name for it (a package's own
-    names); empty, Go's names (``goarch``) are used.
+    names); empty, Go's names (``goarch``) are used. Empty machine names (hosts
+    whose facts are not gathered yet) are left out.
     """
+    machines = [machine for machine in machines if machine]
     if not names:
         return sorted({goarch(machine) for machine in machines})
     try:

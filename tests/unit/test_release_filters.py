@@ -33,6 +33,8 @@ def test_release_arches_once_each_sorted_in_the_release_names() -> None:
         ["x86_64", "aarch64", "x86_64"], {"x86_64": "amd64", "aarch64": "arm64"}
     ) == ["amd64", "arm64"]
     assert release_arches([], {}) == []
+    # Hosts of later batches whose facts are not gathered yet.
+    assert release_arches(["", "aarch64", ""]) == ["arm64"]
     with pytest.raises(ValueError, match="no release architecture for 's390x'"):
         release_arches(["s390x"], {"x86_64": "amd64"})
 
