@@ -58,7 +58,13 @@ BUILTIN_ACTIONS = (
     "ansible.builtin.copy",
     "ansible.builtin.gather_facts",
 )
-BUILTIN_LOOKUPS = ("ansible.builtin.file", "ansible.builtin.template", "ansible.builtin.env")
+# vars: binary_service reads each component's standard inputs by name.
+BUILTIN_LOOKUPS = (
+    "ansible.builtin.file",
+    "ansible.builtin.template",
+    "ansible.builtin.env",
+    "ansible.builtin.vars",
+)
 
 
 def collection_plugins(root: Path, kind: str, suffix: str) -> list[str]:
