@@ -58,12 +58,14 @@ BUILTIN_ACTIONS = (
     "ansible.builtin.copy",
     "ansible.builtin.gather_facts",
 )
-# vars: binary_service reads each component's standard inputs by name.
+# vars: binary_service reads each component's standard inputs by name;
+# fileglob: Alertmanager's and Grafana's shipped files.
 BUILTIN_LOOKUPS = (
     "ansible.builtin.file",
     "ansible.builtin.template",
     "ansible.builtin.env",
     "ansible.builtin.vars",
+    "ansible.builtin.fileglob",
 )
 
 
