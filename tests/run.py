@@ -122,6 +122,8 @@ def compat_checks(development: str | None = None) -> list[Check]:
     installed ansible-core), the unit and molecule stages already are the
     oldest's checks (every scenario runs converge, no-op and check mode), so
     they are not run twice; a line says so."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))  # run as a script, only tests/ itself is on the path
     from tests import compat
 
     development = development or importlib.metadata.version("ansible-core")
