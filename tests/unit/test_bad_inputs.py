@@ -4,7 +4,7 @@ from tests.stack import bad_inputs
 from tests.stack.bad_inputs import Case, judge
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-REFUSED = """PLAY [Check the inputs of every role on every host before changing anything] ***
+REFUSED = """PLAY [Check the inputs of the node_exporter hosts before changing anything] ***
 TASK [plugspace.monitoring.node_exporter : preflight | Check the node_exporter inputs] ***
 fatal: [data]: FAILED! =>
     assertion: __node_exporter_problems | length == 0
